@@ -1,0 +1,182 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Configuration properties of the token cache.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties(TokenCacheProperties.CONFIG_PREFIX)
+public class TokenCacheProperties implements InitializingBean {
+
+	/**
+	 * The prefix of every token cache property.
+	 */
+	public static final String CONFIG_PREFIX = "dexpace.token-cache";
+
+	/**
+	 * The RFC 8693 token type of an access token.
+	 */
+	public static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+
+	/**
+	 * Whether to enable the token cache.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Token cache backend.
+	 */
+	private TokenCacheType type = TokenCacheType.MEMORY;
+
+	/**
+	 * Lifetime of a token whose response gives neither expires_at nor expires_in and that
+	 * is not a JWT with an exp claim.
+	 */
+	private Duration fallbackTtl = Duration.ofMinutes(5);
+
+	/**
+	 * How long before its real expiry a cached token is treated as expired.
+	 */
+	private Duration expiryBuffer = Duration.ofSeconds(30);
+
+	/**
+	 * Maximum number of client_credentials tokens held in memory.
+	 */
+	private int maxSystemTokens = 32;
+
+	/**
+	 * Maximum number of per-user (token-exchange, jwt-bearer) tokens held in memory.
+	 */
+	private int maxUserTokens = 256;
+
+	/**
+	 * Whether to delete a token the API rejected with 401 and retry the call once with a
+	 * new token.
+	 */
+	private boolean retryOnUnauthorized = true;
+
+	/**
+	 * Per client registration settings, keyed by registration id.
+	 */
+	private final Map<String, Registration> registration = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public TokenCacheType getType() {
+		return this.type;
+	}
+
+	public void setType(TokenCacheType type) {
+		this.type = type;
+	}
+
+	public Duration getFallbackTtl() {
+		return this.fallbackTtl;
+	}
+
+	public void setFallbackTtl(Duration fallbackTtl) {
+		this.fallbackTtl = fallbackTtl;
+	}
+
+	public Duration getExpiryBuffer() {
+		return this.expiryBuffer;
+	}
+
+	public void setExpiryBuffer(Duration expiryBuffer) {
+		this.expiryBuffer = expiryBuffer;
+	}
+
+	public int getMaxSystemTokens() {
+		return this.maxSystemTokens;
+	}
+
+	public void setMaxSystemTokens(int maxSystemTokens) {
+		this.maxSystemTokens = maxSystemTokens;
+	}
+
+	public int getMaxUserTokens() {
+		return this.maxUserTokens;
+	}
+
+	public void setMaxUserTokens(int maxUserTokens) {
+		this.maxUserTokens = maxUserTokens;
+	}
+
+	public boolean isRetryOnUnauthorized() {
+		return this.retryOnUnauthorized;
+	}
+
+	public void setRetryOnUnauthorized(boolean retryOnUnauthorized) {
+		this.retryOnUnauthorized = retryOnUnauthorized;
+	}
+
+	public Map<String, Registration> getRegistration() {
+		return this.registration;
+	}
+
+	/**
+	 * Fail start-up on a value the cache cannot work with, naming the property.
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		if (this.fallbackTtl.isNegative() || this.fallbackTtl.isZero()) {
+			throw invalid("fallback-ttl", this.fallbackTtl, "must be positive");
+		}
+		if (this.expiryBuffer.isNegative()) {
+			throw invalid("expiry-buffer", this.expiryBuffer, "must not be negative");
+		}
+		if (this.maxSystemTokens <= 0) {
+			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");
+		}
+		if (this.maxUserTokens <= 0) {
+			throw invalid("max-user-tokens", this.maxUserTokens, "must be positive");
+		}
+		this.registration.forEach((id, settings) -> {
+			String type = settings.getSubjectTokenType();
+			if (type.isBlank() || !type.startsWith("urn:")) {
+				throw invalid("registration." + id + ".subject-token-type", type, "must be a token type URN");
+			}
+		});
+	}
+
+	/**
+	 * Settings of one client registration.
+	 */
+	public static final class Registration {
+
+		/**
+		 * Token type sent as subject_token_type in a token-exchange request. Many identity
+		 * providers reject the jwt type for access tokens, so an access token is sent as an
+		 * access token by default.
+		 */
+		private String subjectTokenType = ACCESS_TOKEN_TYPE;
+
+		public String getSubjectTokenType() {
+			return this.subjectTokenType;
+		}
+
+		public void setSubjectTokenType(String subjectTokenType) {
+			this.subjectTokenType = subjectTokenType;
+		}
+
+	}
+
+	static InvalidConfigurationPropertyValueException invalid(String property, Object value, String reason) {
+		return new InvalidConfigurationPropertyValueException(CONFIG_PREFIX + "." + property, value, reason);
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Auto-configuration of the token cache and its properties.
+ */
+@NullMarked
+package dev.dexpace.tokencache.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;
