@@ -6,13 +6,11 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
-import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.DefaultTokenKeyResolver;
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
-import dev.dexpace.tokencache.support.NoOpTokenCache;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -23,6 +21,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.JwtBearerOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
@@ -45,17 +44,9 @@ import org.springframework.web.client.RestClient;
 @ConditionalOnClass(OAuth2AuthorizedClientManager.class)
 @ConditionalOnBooleanProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".enabled", matchIfMissing = true)
 @EnableConfigurationProperties(TokenCacheProperties.class)
+@Import({ TokenCacheConfigurations.MemoryTokenCacheConfiguration.class,
+		TokenCacheConfigurations.NoOpTokenCacheConfiguration.class })
 public final class TokenCacheAutoConfiguration {
-
-	@Bean
-	@ConditionalOnMissingBean
-	TokenCache tokenCache(TokenCacheProperties properties) {
-		return switch (properties.getType()) {
-			case MEMORY -> new InMemoryTokenCache(properties.getMaxSystemTokens(), properties.getMaxUserTokens(),
-					properties.getExpiryBuffer());
-			case NONE -> new NoOpTokenCache();
-		};
-	}
 
 	@Bean
 	@ConditionalOnMissingBean

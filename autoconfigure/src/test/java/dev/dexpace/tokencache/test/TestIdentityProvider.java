@@ -1,0 +1,270 @@
+package dev.dexpace.tokencache.test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A real HTTP identity provider and resource server for tests, on a loopback port: the
+ * token endpoint ({@code POST /token}) issues tokens in a configurable shape and counts
+ * requests; the API ({@code GET /api}) accepts issued, unrevoked bearer tokens and
+ * answers 401 {@code invalid_token} otherwise.
+ */
+public final class TestIdentityProvider implements AutoCloseable {
+
+	/**
+	 * How the token endpoint describes a token's lifetime.
+	 */
+	public enum Shape {
+
+		/** Opaque token with {@code expires_in}. */
+		EXPIRES_IN,
+
+		/** JWT access token with an {@code exp} claim, no {@code expires_in}. */
+		JWT_WITHOUT_EXPIRES_IN,
+
+		/** Opaque token, no lifetime information at all. */
+		OPAQUE_WITHOUT_EXPIRES_IN
+
+	}
+
+	private final HttpServer server;
+
+	private final ExecutorService executor = Executors.newFixedThreadPool(32);
+
+	private final AtomicInteger tokenRequests = new AtomicInteger();
+
+	private final AtomicInteger apiCalls = new AtomicInteger();
+
+	private final Set<String> issued = ConcurrentHashMap.newKeySet();
+
+	private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+
+	private final List<String> revokedTokensReceived = new CopyOnWriteArrayList<>();
+
+	private final List<Map<String, String>> tokenRequestParameters = new CopyOnWriteArrayList<>();
+
+	private final AtomicReference<CountDownLatch> tokenGate = new AtomicReference<>(new CountDownLatch(0));
+
+	private final AtomicInteger failTokenRequests = new AtomicInteger();
+
+	private volatile Shape shape = Shape.EXPIRES_IN;
+
+	private volatile Duration lifetime = Duration.ofMinutes(10);
+
+	private volatile int apiStatusOverride;
+
+	public TestIdentityProvider() {
+		try {
+			this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		this.server.createContext("/token", this::token);
+		this.server.createContext("/api", this::api);
+		this.server.setExecutor(this.executor);
+		this.server.start();
+	}
+
+	public String baseUrl() {
+		return "http://127.0.0.1:" + this.server.getAddress().getPort();
+	}
+
+	public String tokenUri() {
+		return baseUrl() + "/token";
+	}
+
+	public String apiUri() {
+		return baseUrl() + "/api";
+	}
+
+	public TestIdentityProvider shape(Shape shape) {
+		this.shape = shape;
+		return this;
+	}
+
+	public TestIdentityProvider lifetime(Duration lifetime) {
+		this.lifetime = lifetime;
+		return this;
+	}
+
+	/**
+	 * Hold every token response until the returned latch is counted down.
+	 * @return the latch that releases token responses
+	 */
+	public CountDownLatch holdTokenResponses() {
+		CountDownLatch gate = new CountDownLatch(1);
+		this.tokenGate.set(gate);
+		return gate;
+	}
+
+	/**
+	 * Answer the next {@code count} token requests with a 500.
+	 * @param count how many token requests fail
+	 */
+	public void failTokenRequests(int count) {
+		this.failTokenRequests.set(count);
+	}
+
+	/**
+	 * Answer every API call with this status (0 for normal behaviour).
+	 * @param status the status
+	 */
+	public void apiStatus(int status) {
+		this.apiStatusOverride = status;
+	}
+
+	public void revoke(String token) {
+		this.revoked.add(token);
+	}
+
+	public int tokenRequests() {
+		return this.tokenRequests.get();
+	}
+
+	public int apiCalls() {
+		return this.apiCalls.get();
+	}
+
+	public List<String> revokedTokensReceived() {
+		return this.revokedTokensReceived;
+	}
+
+	public List<Map<String, String>> tokenRequestParameters() {
+		return this.tokenRequestParameters;
+	}
+
+	public Set<String> issuedTokens() {
+		return this.issued;
+	}
+
+	private void token(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			Map<String, String> parameters = form(exchange.getRequestBody());
+			this.tokenRequests.incrementAndGet();
+			this.tokenRequestParameters.add(parameters);
+			await(this.tokenGate.get());
+			if (this.failTokenRequests.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
+				respond(exchange, 500, "{\"error\":\"server_error\"}", null);
+				return;
+			}
+			Instant exp = Instant.now().plus(this.lifetime);
+			String token = switch (this.shape) {
+				case JWT_WITHOUT_EXPIRES_IN -> unsignedJwt(exp);
+				default -> "opaque-" + UUID.randomUUID();
+			};
+			this.issued.add(token);
+			StringBuilder json = new StringBuilder("{\"access_token\":\"").append(token)
+				.append("\",\"token_type\":\"Bearer\"");
+			if (this.shape == Shape.EXPIRES_IN) {
+				json.append(",\"expires_in\":").append(this.lifetime.toSeconds());
+			}
+			json.append('}');
+			respond(exchange, 200, json.toString(), null);
+		}
+	}
+
+	private void api(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			this.apiCalls.incrementAndGet();
+			exchange.getRequestBody().readAllBytes();
+			if (this.apiStatusOverride != 0) {
+				respond(exchange, this.apiStatusOverride, "{}", null);
+				return;
+			}
+			String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+			String token = (authorization != null && authorization.startsWith("Bearer "))
+					? authorization.substring("Bearer ".length()) : null;
+			if (token != null && this.revoked.contains(token)) {
+				this.revokedTokensReceived.add(token);
+			}
+			if (token == null || !this.issued.contains(token) || this.revoked.contains(token)) {
+				respond(exchange, 401, "{}", "Bearer error=\"invalid_token\", error_description=\"rejected\"");
+				return;
+			}
+			respond(exchange, 200, "{\"ok\":true}", null);
+		}
+	}
+
+	private static void respond(HttpExchange exchange, int status, String body, String wwwAuthenticate)
+			throws IOException {
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("Content-Type", "application/json");
+		if (wwwAuthenticate != null) {
+			exchange.getResponseHeaders().set("WWW-Authenticate", wwwAuthenticate);
+		}
+		exchange.sendResponseHeaders(status, bytes.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(bytes);
+		}
+	}
+
+	private static Map<String, String> form(InputStream body) throws IOException {
+		Map<String, String> parameters = new LinkedHashMap<>();
+		String text = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+		for (String pair : text.split("&")) {
+			int equals = pair.indexOf('=');
+			if (equals > 0) {
+				parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+						URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+			}
+		}
+		return parameters;
+	}
+
+	/**
+	 * Build an unsigned JWT ({@code alg: none}) with the given expiry.
+	 * @param exp the expiry
+	 * @return the JWT
+	 */
+	public static String unsignedJwt(Instant exp) {
+		Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
+		String header = encoder.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
+		String payload = encoder.encodeToString(("{\"sub\":\"" + UUID.randomUUID() + "\",\"exp\":"
+				+ exp.getEpochSecond() + "}").getBytes(StandardCharsets.UTF_8));
+		return header + "." + payload + ".";
+	}
+
+	private static void await(CountDownLatch gate) {
+		try {
+			if (!gate.await(30, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("Token gate was never opened");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.server.stop(0);
+		this.executor.shutdownNow();
+	}
+
+}
