@@ -1,0 +1,31 @@
+package dev.dexpace.tokencache.sample;
+
+import dev.dexpace.tokencache.TokenCache;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.web.client.RestClient;
+
+/**
+ * The client side: the registration the token cache's auto-configuration picks up, and
+ * the comparison that drives both clients.
+ */
+@Configuration(proxyBeanMethods = false)
+class ClientConfiguration {
+
+	@Bean
+	LocalClientRegistrationRepository clientRegistrationRepository(Environment environment) {
+		return new LocalClientRegistrationRepository(environment);
+	}
+
+	@Bean
+	Comparison comparison(ObjectProvider<RestClient.Builder> restClientBuilder,
+			LocalClientRegistrationRepository registrations, TokenCache tokenCache, TokenRequestCounter tokenRequests,
+			RevokedTokens revokedTokens, SampleProperties properties, Environment environment) {
+		return new Comparison(restClientBuilder, registrations, tokenCache, tokenRequests, revokedTokens, properties,
+				environment);
+	}
+
+}

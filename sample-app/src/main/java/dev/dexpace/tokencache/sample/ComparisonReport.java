@@ -1,0 +1,72 @@
+package dev.dexpace.tokencache.sample;
+
+import java.util.Locale;
+
+import dev.dexpace.tokencache.sample.Workload.ScenarioResult;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The figures of a comparison, and the table printed at the end of a run.
+ *
+ * @param workload the workload that was run
+ * @param tokenCache the run through the token cache
+ * @param stock the run through stock Spring Security
+ * @param tokenCacheRevoked the run through the token cache while a token was revoked
+ * @param stockRevoked the run through stock Spring Security while a token was revoked
+ */
+record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, ScenarioResult stock,
+		@Nullable ScenarioResult tokenCacheRevoked, @Nullable ScenarioResult stockRevoked) {
+
+	private static final String ROW = "%-16s%22s%24s%n";
+
+	String render() {
+		StringBuilder report = new StringBuilder();
+		report.append(String.format(Locale.ROOT, "%n%,d calls to the API from %d threads for %d users, one client_credentials registration%n%n",
+				this.workload.calls(), this.workload.threads(), this.workload.users()));
+		report.append(String.format(Locale.ROOT, ROW, "", "dexpace token cache", "stock Spring Security"));
+		table(report, this.tokenCache, this.stock);
+		report.append(String.format(Locale.ROOT, "%n%s%n", ratio()));
+		if (this.tokenCacheRevoked != null && this.stockRevoked != null) {
+			report.append(String.format(Locale.ROOT, "%nThe same again, while the API revokes the token of call %,d:%n",
+					Math.max(1, this.workload.calls() / 2)));
+			table(report, this.tokenCacheRevoked, this.stockRevoked);
+			failureCauses(report, this.tokenCacheRevoked, this.stockRevoked);
+		}
+		return report.toString();
+	}
+
+	private static void table(StringBuilder report, ScenarioResult tokenCache, ScenarioResult stock) {
+		row(report, "calls", tokenCache.calls(), stock.calls());
+		row(report, "failed calls", tokenCache.failedCalls(), stock.failedCalls());
+		row(report, "token requests", tokenCache.tokenRequests(), stock.tokenRequests());
+		report.append(String.format(Locale.ROOT, ROW, "time", tokenCache.time().toMillis() + " ms",
+				stock.time().toMillis() + " ms"));
+	}
+
+	private static void row(StringBuilder report, String name, long tokenCache, long stock) {
+		report.append(String.format(Locale.ROOT, ROW, name, String.format(Locale.ROOT, "%,d", tokenCache),
+				String.format(Locale.ROOT, "%,d", stock)));
+	}
+
+	private static void failureCauses(StringBuilder report, ScenarioResult tokenCache, ScenarioResult stock) {
+		if (tokenCache.firstFailure() != null || stock.firstFailure() != null) {
+			report.append(String.format(Locale.ROOT, ROW, "first failure", orNone(tokenCache.firstFailure()),
+					orNone(stock.firstFailure())));
+		}
+	}
+
+	private static String orNone(@Nullable String failure) {
+		return (failure != null) ? failure : "-";
+	}
+
+	private String ratio() {
+		long cached = this.tokenCache.tokenRequests();
+		long stock = this.stock.tokenRequests();
+		if (cached == 0) {
+			return "The token cache made no token request; stock Spring Security made " + stock + ".";
+		}
+		return String.format(Locale.ROOT, "Stock Spring Security made %.1fx the token requests of the token cache.",
+				(double) stock / cached);
+	}
+
+}

@@ -1,0 +1,29 @@
+package dev.dexpace.tokencache.sample;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Size of the sample's workload.
+ *
+ * @param calls number of API calls made by each client
+ * @param threads number of threads that share the calls
+ * @param users number of distinct users the calls are made for
+ * @param revocation whether to also run both clients while the API revokes one token
+ * mid-run
+ * @param keepRunning whether to keep the server up after the report is printed
+ * @since 0.1.0
+ */
+@ConfigurationProperties("sample")
+public record SampleProperties(@DefaultValue("2000") int calls, @DefaultValue("16") int threads,
+		@DefaultValue("200") int users, @DefaultValue("true") boolean revocation,
+		@DefaultValue("false") boolean keepRunning) {
+
+	public SampleProperties {
+		if (calls <= 0 || threads <= 0 || users <= 0) {
+			throw new IllegalArgumentException("sample.calls, sample.threads and sample.users must be positive, were "
+					+ calls + ", " + threads + " and " + users);
+		}
+	}
+
+}
