@@ -5,8 +5,8 @@ import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -21,8 +21,7 @@ final class TokenCacheConfigurations {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnMissingBean(TokenCache.class)
-	@ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "memory",
-			matchIfMissing = true)
+	@Conditional(OnTokenCacheTypeCondition.Memory.class)
 	static class MemoryTokenCacheConfiguration {
 
 		@Bean
@@ -35,7 +34,7 @@ final class TokenCacheConfigurations {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnMissingBean(TokenCache.class)
-	@ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "none")
+	@Conditional(OnTokenCacheTypeCondition.None.class)
 	static class NoOpTokenCacheConfiguration {
 
 		@Bean

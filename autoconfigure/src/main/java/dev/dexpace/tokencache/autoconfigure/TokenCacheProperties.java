@@ -176,7 +176,24 @@ public class TokenCacheProperties implements InitializingBean {
 	}
 
 	static InvalidConfigurationPropertyValueException invalid(String property, Object value, String reason) {
-		return new InvalidConfigurationPropertyValueException(CONFIG_PREFIX + "." + property, value, reason);
+		Object shown = (value instanceof Duration duration) ? format(duration) : value;
+		return new InvalidConfigurationPropertyValueException(CONFIG_PREFIX + "." + property, shown, reason);
+	}
+
+	/**
+	 * Show a duration the way it is written in properties ({@code -5m}), not as ISO-8601.
+	 */
+	private static String format(Duration duration) {
+		if (duration.isZero()) {
+			return "0s";
+		}
+		if (duration.toSeconds() % 60 == 0 && duration.toNanosPart() == 0) {
+			return duration.toMinutes() + "m";
+		}
+		if (duration.toNanosPart() == 0) {
+			return duration.toSeconds() + "s";
+		}
+		return duration.toMillis() + "ms";
 	}
 
 }
