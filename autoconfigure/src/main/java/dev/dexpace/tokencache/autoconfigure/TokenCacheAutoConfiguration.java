@@ -12,6 +12,9 @@ import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -27,6 +30,7 @@ import org.springframework.security.oauth2.client.JwtBearerOAuth2AuthorizedClien
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.TokenExchangeOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.web.client.RestClient;
@@ -68,7 +72,7 @@ public final class TokenCacheAutoConfiguration {
 		@ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
 		CachingOAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
 				TokenCache tokenCache, TokenKeyResolver tokenKeyResolver, TokenLifetimeResolver tokenLifetimeResolver,
-				TokenCacheProperties properties) {
+				TokenCacheProperties properties, ObjectProvider<OAuth2AuthorizedClientService> authorizedClientService) {
 			Clock clock = Clock.systemUTC();
 			TokenResponseClients clients = new TokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
@@ -85,8 +89,26 @@ public final class TokenCacheAutoConfiguration {
 			AuthorizedClientServiceOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
 					registrations, new NoStoreOAuth2AuthorizedClientService());
 			delegate.setAuthorizedClientProvider(provider);
-			return new CachingOAuth2AuthorizedClientManager(delegate, registrations, tokenCache, tokenKeyResolver,
-					tokenLifetimeResolver, clock);
+			return new CachingOAuth2AuthorizedClientManager(delegate,
+					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
+					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
+		}
+
+		/**
+		 * Grants the cache does not key (authorization_code logins) stay with Spring
+		 * Security's authorized client service, where the login flow saved them.
+		 */
+		private static OAuth2AuthorizedClientManager passThrough(ClientRegistrationRepository registrations,
+				@Nullable OAuth2AuthorizedClientService authorizedClientService,
+				OAuth2AuthorizedClientManager fallback) {
+			if (authorizedClientService == null) {
+				return fallback;
+			}
+			AuthorizedClientServiceOAuth2AuthorizedClientManager manager = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
+					registrations, authorizedClientService);
+			manager.setAuthorizedClientProvider(
+					OAuth2AuthorizedClientProviderBuilder.builder().authorizationCode().refreshToken().build());
+			return manager;
 		}
 
 		@Bean

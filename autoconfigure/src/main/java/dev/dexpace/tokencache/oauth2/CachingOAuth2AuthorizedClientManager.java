@@ -38,6 +38,8 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 
 	private final OAuth2AuthorizedClientManager delegate;
 
+	private final OAuth2AuthorizedClientManager passThrough;
+
 	private final ClientRegistrationRepository registrations;
 
 	private final TokenCache cache;
@@ -65,7 +67,26 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	public CachingOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
 			ClientRegistrationRepository registrations, TokenCache cache, TokenKeyResolver keyResolver,
 			TokenLifetimeResolver lifetimeResolver, Clock clock) {
+		this(delegate, delegate, registrations, cache, keyResolver, lifetimeResolver, clock);
+	}
+
+	/**
+	 * Create a manager with a separate delegate for the registrations that are not
+	 * cached, such as authorization_code logins whose clients live in Spring Security's
+	 * authorized client service.
+	 * @param delegate the manager that obtains cached tokens on a miss
+	 * @param passThrough the manager for requests the {@link TokenKeyResolver} does not key
+	 * @param registrations the client registrations
+	 * @param cache the token cache
+	 * @param keyResolver derives cache keys
+	 * @param lifetimeResolver tells when a token from the delegate expires
+	 * @param clock the clock that tells the current time
+	 */
+	public CachingOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
+			OAuth2AuthorizedClientManager passThrough, ClientRegistrationRepository registrations, TokenCache cache,
+			TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver, Clock clock) {
 		this.delegate = delegate;
+		this.passThrough = passThrough;
 		this.registrations = registrations;
 		this.cache = cache;
 		this.keyResolver = keyResolver;
@@ -126,11 +147,11 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 			@Nullable OAuth2AccessToken rejected) {
 		ClientRegistration registration = registration(authorizeRequest);
 		if (registration == null) {
-			return this.delegate.authorize(authorizeRequest);
+			return this.passThrough.authorize(authorizeRequest);
 		}
 		TokenKey key = this.keyResolver.resolve(registration, authorizeRequest.getPrincipal());
 		if (key == null) {
-			return this.delegate.authorize(authorizeRequest);
+			return this.passThrough.authorize(authorizeRequest);
 		}
 		CachedToken token = obtain(key, registration, authorizeRequest, rejected);
 		if (token == null) {

@@ -8,6 +8,9 @@ import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
+import java.time.Instant;
+
+import dev.dexpace.tokencache.TokenKind;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +22,16 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authentication.TestingAuthenticationToken;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,6 +87,30 @@ class TokenCacheAutoConfigurationTests {
 			assertThat(((CachingOAuth2AuthorizedClientManager) manager).getDelegate())
 				.isInstanceOf(AuthorizedClientServiceOAuth2AuthorizedClientManager.class);
 		});
+	}
+
+	@Test
+	void authorizationCodeClientsStayWithSpringSecuritysAuthorizedClientService() {
+		this.contextRunner
+			.withPropertyValues("spring.security.oauth2.client.registration.login.client-id=app",
+					"spring.security.oauth2.client.registration.login.authorization-grant-type=authorization_code",
+					"spring.security.oauth2.client.registration.login.redirect-uri=http://localhost/callback",
+					"spring.security.oauth2.client.provider.login.authorization-uri=http://127.0.0.1:9/authorize",
+					"spring.security.oauth2.client.provider.login.token-uri=http://127.0.0.1:9/token")
+			.run((context) -> {
+				ClientRegistration login = context.getBean(ClientRegistrationRepository.class)
+					.findByRegistrationId("login");
+				OAuth2AccessToken accessToken = new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, "login-token",
+						Instant.now(), Instant.now().plusSeconds(600));
+				Authentication alice = new TestingAuthenticationToken("alice", null);
+				context.getBean(OAuth2AuthorizedClientService.class)
+					.saveAuthorizedClient(new OAuth2AuthorizedClient(login, "alice", accessToken), alice);
+				OAuth2AuthorizedClient client = context.getBean(OAuth2AuthorizedClientManager.class)
+					.authorize(OAuth2AuthorizeRequest.withClientRegistrationId("login").principal(alice).build());
+				assertThat(client).isNotNull();
+				assertThat(client.getAccessToken().getTokenValue()).isEqualTo("login-token");
+				assertThat(context.getBean(InMemoryTokenCache.class).size(TokenKind.SYSTEM)).isZero();
+			});
 	}
 
 	@Test
