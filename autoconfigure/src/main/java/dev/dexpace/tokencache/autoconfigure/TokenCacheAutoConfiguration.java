@@ -43,13 +43,15 @@ import org.springframework.web.client.RestClient;
  *
  * @since 0.1.0
  */
-@AutoConfiguration(
-		afterName = "org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration")
+@AutoConfiguration(afterName = {
+		"org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration",
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration" })
 @ConditionalOnClass(OAuth2AuthorizedClientManager.class)
 @ConditionalOnBooleanProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".enabled", matchIfMissing = true)
 @EnableConfigurationProperties(TokenCacheProperties.class)
 @Import({ TokenCacheConfigurations.MemoryTokenCacheConfiguration.class,
-		TokenCacheConfigurations.NoOpTokenCacheConfiguration.class })
+		TokenCacheConfigurations.NoOpTokenCacheConfiguration.class, RedisTokenCacheConfiguration.class,
+		RedisTokenCacheUnavailableConfiguration.class })
 public final class TokenCacheAutoConfiguration {
 
 	@Bean

@@ -1,8 +1,11 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -68,6 +71,11 @@ public class TokenCacheProperties implements InitializingBean {
 	 */
 	private final Map<String, Registration> registration = new LinkedHashMap<>();
 
+	/**
+	 * Settings of the Redis token cache (type=redis).
+	 */
+	private final Redis redis = new Redis();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -128,6 +136,10 @@ public class TokenCacheProperties implements InitializingBean {
 		return this.registration;
 	}
 
+	public Redis getRedis() {
+		return this.redis;
+	}
+
 	/**
 	 * Fail start-up on a value the cache cannot work with, naming the property.
 	 */
@@ -151,6 +163,120 @@ public class TokenCacheProperties implements InitializingBean {
 				throw invalid("registration." + id + ".subject-token-type", type, "must be a token type URN");
 			}
 		});
+		this.redis.validate();
+	}
+
+	/**
+	 * Settings of the Redis token cache.
+	 */
+	public static final class Redis {
+
+		/**
+		 * Prefix of every Redis key the token cache writes; clear() removes only keys under
+		 * it.
+		 */
+		private String keyPrefix = "dexpace:token-cache:";
+
+		/**
+		 * Base64-encoded 256-bit AES key. When set, values are encrypted with AES-GCM and
+		 * bound to their Redis key; when not set, values are stored in plain form.
+		 */
+		private @Nullable String encryptionKey;
+
+		/**
+		 * How long one Redis operation of the token cache may take before it is treated as
+		 * a miss and the token is fetched from the identity provider.
+		 */
+		private Duration timeout = Duration.ofMillis(200);
+
+		/**
+		 * Number of consecutive Redis failures after which the token cache stops trying
+		 * Redis for open-duration.
+		 */
+		private int failureThreshold = 5;
+
+		/**
+		 * How long the token cache leaves Redis alone after failure-threshold consecutive
+		 * failures before it tries again.
+		 */
+		private Duration openDuration = Duration.ofSeconds(5);
+
+		public String getKeyPrefix() {
+			return this.keyPrefix;
+		}
+
+		public void setKeyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+		}
+
+		public @Nullable String getEncryptionKey() {
+			return this.encryptionKey;
+		}
+
+		public void setEncryptionKey(@Nullable String encryptionKey) {
+			this.encryptionKey = encryptionKey;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public int getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getOpenDuration() {
+			return this.openDuration;
+		}
+
+		public void setOpenDuration(Duration openDuration) {
+			this.openDuration = openDuration;
+		}
+
+		/**
+		 * Return the decoded encryption key.
+		 * @return the 32-byte key, or {@code null} if none is set
+		 */
+		byte @Nullable [] encryptionKeyBytes() {
+			if (this.encryptionKey == null || this.encryptionKey.isBlank()) {
+				return null;
+			}
+			try {
+				byte[] key = Base64.getDecoder().decode(this.encryptionKey.strip());
+				return (key.length == 32) ? key : null;
+			}
+			catch (IllegalArgumentException ex) {
+				return null;
+			}
+		}
+
+		void validate() {
+			if (this.keyPrefix.isBlank()) {
+				throw invalid("redis.key-prefix", this.keyPrefix, "must not be blank");
+			}
+			if (this.timeout.isNegative() || this.timeout.isZero()) {
+				throw invalid("redis.timeout", this.timeout, "must be positive");
+			}
+			if (this.failureThreshold <= 0) {
+				throw invalid("redis.failure-threshold", this.failureThreshold, "must be positive");
+			}
+			if (this.openDuration.isNegative() || this.openDuration.isZero()) {
+				throw invalid("redis.open-duration", this.openDuration, "must be positive");
+			}
+			if (this.encryptionKey != null && !this.encryptionKey.isBlank() && encryptionKeyBytes() == null) {
+				// Never echo the value: even a wrong key may be a real secret with a typo.
+				throw invalid("redis.encryption-key", "<redacted>", "must be a base64-encoded 256-bit (32-byte) key");
+			}
+		}
+
 	}
 
 	/**

@@ -13,6 +13,12 @@ public enum TokenCacheType {
 	MEMORY,
 
 	/**
+	 * Redis, shared by every instance of the application, on the application's
+	 * {@code spring.data.redis.*} connection. Needs spring-boot-starter-data-redis.
+	 */
+	REDIS,
+
+	/**
 	 * No cache: every call fetches a token. For debugging.
 	 */
 	NONE

@@ -1,0 +1,43 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.redis.RedisTokenCache;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * The Redis token cache, selected with {@code dexpace.token-cache.type=redis}, on the
+ * application's own {@link RedisConnectionFactory}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnClass(RedisConnectionFactory.class)
+@ConditionalOnMissingBean(TokenCache.class)
+@ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "redis")
+class RedisTokenCacheConfiguration {
+
+	@Bean
+	RedisTokenCache tokenCache(TokenCacheProperties properties,
+			ObjectProvider<RedisConnectionFactory> connectionFactory) {
+		RedisConnectionFactory factory = connectionFactory.getIfAvailable();
+		if (factory == null) {
+			throw TokenCacheProperties.invalid("type", "redis",
+					"needs a RedisConnectionFactory: configure Redis with spring.data.redis.*");
+		}
+		TokenCacheProperties.Redis redis = properties.getRedis();
+		return RedisTokenCache.builder(factory)
+			.keyPrefix(redis.getKeyPrefix())
+			.expiryBuffer(properties.getExpiryBuffer())
+			.encryptionKey(redis.encryptionKeyBytes())
+			.timeout(redis.getTimeout())
+			.failureThreshold(redis.getFailureThreshold())
+			.openDuration(redis.getOpenDuration())
+			.build();
+	}
+
+}

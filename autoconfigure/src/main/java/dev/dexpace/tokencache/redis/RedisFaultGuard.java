@@ -1,0 +1,261 @@
+package dev.dexpace.tokencache.redis;
+
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Keeps a Redis outage off the request path: each operation is bounded by a timeout, and
+ * after a run of consecutive failures a circuit breaker stops calling Redis for a while,
+ * then lets one call through as a probe and closes again when it succeeds.
+ * <p>
+ * The timeout is enforced here, by running each operation on a small pool of daemon
+ * threads and waiting on its {@link Future} for at most the timeout, rather than through
+ * the Redis client's command timeout: {@code spring.data.redis.timeout} belongs to the
+ * application and bounds every Redis call it makes (often with a much larger value), it
+ * does not exist in the same form for every client, and it does not cover a client that
+ * queues commands while it reconnects. A call that times out is interrupted, which
+ * cancels a blocked Lettuce command and frees its thread. The price is one thread
+ * hand-off per operation, measured by the benchmarks module.
+ * <p>
+ * The first failure of an outage is logged at WARN and the recovery once at INFO;
+ * everything in between goes to DEBUG.
+ */
+final class RedisFaultGuard implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(RedisFaultGuard.class);
+
+	private static final int POOL_SIZE = 8;
+
+	private static final int QUEUE_SIZE = 1024;
+
+	private final long timeoutNanos;
+
+	private final int failureThreshold;
+
+	private final long openNanos;
+
+	private final LongSupplier nanoTime;
+
+	private final ThreadPoolExecutor executor;
+
+	private final AtomicReference<Circuit> circuit = new AtomicReference<>(Circuit.CLOSED);
+
+	private final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+	private final AtomicBoolean outage = new AtomicBoolean();
+
+	private final AtomicLong failures = new AtomicLong();
+
+	private final AtomicLong skipped = new AtomicLong();
+
+	/**
+	 * Create a guard.
+	 * @param timeout how long one operation may take
+	 * @param failureThreshold how many consecutive failures open the circuit
+	 * @param openDuration how long the circuit stays open before a probe
+	 * @param nanoTime a monotonic clock in nanoseconds
+	 */
+	RedisFaultGuard(Duration timeout, int failureThreshold, Duration openDuration, LongSupplier nanoTime) {
+		if (timeout.isNegative() || timeout.isZero()) {
+			throw new IllegalArgumentException("timeout must be positive");
+		}
+		if (failureThreshold <= 0) {
+			throw new IllegalArgumentException("failureThreshold must be positive");
+		}
+		if (openDuration.isNegative() || openDuration.isZero()) {
+			throw new IllegalArgumentException("openDuration must be positive");
+		}
+		this.timeoutNanos = timeout.toNanos();
+		this.failureThreshold = failureThreshold;
+		this.openNanos = openDuration.toNanos();
+		this.nanoTime = nanoTime;
+		this.executor = new ThreadPoolExecutor(POOL_SIZE, POOL_SIZE, 30, TimeUnit.SECONDS,
+				new ArrayBlockingQueue<>(QUEUE_SIZE), new DaemonThreads());
+		this.executor.allowCoreThreadTimeOut(true);
+	}
+
+	/**
+	 * Run an operation that returns a value.
+	 * @param <T> the type of the value
+	 * @param operation the operation name, for the log
+	 * @param action the operation
+	 * @return the value, or {@code null} if Redis failed, timed out or is skipped while
+	 * the circuit is open
+	 */
+	<T> @Nullable T call(String operation, Callable<@Nullable T> action) {
+		Outcome<T> outcome = execute(operation, action);
+		return outcome.value();
+	}
+
+	/**
+	 * Run an operation without a value.
+	 * @param operation the operation name, for the log
+	 * @param action the operation
+	 * @return whether the operation ran and succeeded
+	 */
+	boolean run(String operation, Runnable action) {
+		return execute(operation, () -> {
+			action.run();
+			return Boolean.TRUE;
+		}).succeeded();
+	}
+
+	private <T> Outcome<T> execute(String operation, Callable<@Nullable T> action) {
+		if (!permit()) {
+			this.skipped.incrementAndGet();
+			return Outcome.failed();
+		}
+		Future<@Nullable T> future;
+		try {
+			future = this.executor.submit(action);
+		}
+		catch (RejectedExecutionException ex) {
+			failed(operation, ex);
+			return Outcome.failed();
+		}
+		try {
+			T value = future.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
+			succeeded();
+			return new Outcome<>(true, value);
+		}
+		catch (TimeoutException ex) {
+			future.cancel(true);
+			failed(operation, ex);
+		}
+		catch (ExecutionException ex) {
+			failed(operation, (ex.getCause() != null) ? ex.getCause() : ex);
+		}
+		catch (InterruptedException ex) {
+			future.cancel(true);
+			Thread.currentThread().interrupt();
+		}
+		return Outcome.failed();
+	}
+
+	private boolean permit() {
+		Circuit current = this.circuit.get();
+		if (current.state() == State.CLOSED) {
+			return true;
+		}
+		if (current.state() == State.OPEN && this.nanoTime.getAsLong() - current.since() >= this.openNanos) {
+			// Exactly one caller wins the probe; the others keep skipping Redis meanwhile.
+			return this.circuit.compareAndSet(current, new Circuit(State.HALF_OPEN, this.nanoTime.getAsLong()));
+		}
+		return false;
+	}
+
+	private void succeeded() {
+		this.consecutiveFailures.set(0);
+		if (this.circuit.get().state() != State.CLOSED) {
+			this.circuit.set(Circuit.CLOSED);
+		}
+		if (this.outage.get() && this.outage.compareAndSet(true, false)) {
+			logger.info("Redis token cache recovered; tokens are cached in Redis again");
+		}
+	}
+
+	private void failed(String operation, Throwable ex) {
+		this.failures.incrementAndGet();
+		int consecutive = this.consecutiveFailures.incrementAndGet();
+		if (this.outage.compareAndSet(false, true)) {
+			// The exception's message is left out on purpose: it is the client's text, not ours.
+			logger.warn("Redis token cache " + operation + " failed (" + ex.getClass().getName()
+					+ "); tokens are fetched from the identity provider until Redis answers again");
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Redis token cache " + operation + " failed", ex);
+		}
+		Circuit current = this.circuit.get();
+		if (current.state() == State.HALF_OPEN
+				|| (current.state() == State.CLOSED && consecutive >= this.failureThreshold)) {
+			if (this.circuit.compareAndSet(current, new Circuit(State.OPEN, this.nanoTime.getAsLong()))
+					&& logger.isDebugEnabled()) {
+				logger.debug("Redis token cache circuit opened after " + consecutive + " consecutive failures");
+			}
+		}
+	}
+
+	/**
+	 * Return how many Redis operations failed or timed out.
+	 * @return the number of failures
+	 */
+	long failures() {
+		return this.failures.get();
+	}
+
+	/**
+	 * Return how many operations were not sent to Redis because the circuit was open.
+	 * @return the number of skipped operations
+	 */
+	long skipped() {
+		return this.skipped.get();
+	}
+
+	/**
+	 * Return whether Redis is currently skipped (circuit open or probing).
+	 * @return whether the circuit is not closed
+	 */
+	boolean isOpen() {
+		return this.circuit.get().state() != State.CLOSED;
+	}
+
+	@Override
+	public void close() {
+		this.executor.shutdownNow();
+	}
+
+	private enum State {
+
+		CLOSED, OPEN, HALF_OPEN
+
+	}
+
+	/**
+	 * The state of the breaker and since when it holds, swapped as one value so that a
+	 * reader never pairs a state with the time of another.
+	 */
+	private record Circuit(State state, long since) {
+
+		static final Circuit CLOSED = new Circuit(State.CLOSED, 0);
+
+	}
+
+	private record Outcome<T>(boolean succeeded, @Nullable T value) {
+
+		static <T> Outcome<T> failed() {
+			return new Outcome<>(false, null);
+		}
+
+	}
+
+	private static final class DaemonThreads implements ThreadFactory {
+
+		private final AtomicInteger count = new AtomicInteger();
+
+		@Override
+		public Thread newThread(Runnable runnable) {
+			Thread thread = new Thread(runnable, "dexpace-token-cache-redis-" + this.count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		}
+
+	}
+
+}

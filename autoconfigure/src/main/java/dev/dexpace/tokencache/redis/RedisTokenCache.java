@@ -1,0 +1,408 @@
+package dev.dexpace.tokencache.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.expiry.CacheLifetime;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.RedisTemplate;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.serializer.RedisSerializer;
+
+/**
+ * A {@link TokenCache} in Redis, shared by every instance of an application, on the
+ * {@link RedisConnectionFactory} the application already has (standalone, Sentinel or
+ * Cluster).
+ * <p>
+ * Every operation touches one key, so it works across the slots of a cluster:
+ * <ul>
+ * <li>{@code get} is one {@code GET};</li>
+ * <li>{@code put} is one {@code SET … PX}: the value and its TTL (the token's remaining
+ * life minus the expiry buffer, see {@link CacheLifetime}) are written together; a token
+ * with no lifetime left is not written;</li>
+ * <li>{@code delete(key, rejected)} reads the value and, if it holds the rejected token,
+ * runs a compare-and-delete script that removes the key only while it still holds the
+ * exact bytes read, so a newer token written by another instance is never removed;</li>
+ * <li>{@code clear} walks our prefix with {@code SCAN} (on every master of a cluster) and
+ * removes what it finds with {@code UNLINK}.</li>
+ * </ul>
+ * Values are encoded by a versioned codec and, when an encryption key is set, sealed with
+ * AES-GCM bound to their Redis key. A value that does not decode or open is a miss; it is
+ * deleted and counted. A value from a newer version of this library is a miss, left to
+ * its TTL.
+ * <p>
+ * A slow or unreachable Redis never fails a call: {@code get}, {@code put} and
+ * {@code delete} give up after a short timeout and a circuit breaker stops trying Redis
+ * for a while after repeated failures (see {@link RedisFaultGuard}), so a read is a miss
+ * and a write is skipped. {@link #clear()} is not on the request path: it runs on the
+ * calling thread, bounded by the client's own command timeout, and throws on failure.
+ *
+ * @since 0.1.0
+ */
+public final class RedisTokenCache implements TokenCache, AutoCloseable {
+
+	/**
+	 * The default key prefix.
+	 */
+	public static final String DEFAULT_KEY_PREFIX = "dexpace:token-cache:";
+
+	private static final Log logger = LogFactory.getLog(RedisTokenCache.class);
+
+	private static final RedisScript<Long> COMPARE_AND_DELETE = RedisScript
+		.of(new ClassPathResource("compare-and-delete.lua", RedisTokenCache.class), Long.class);
+
+	private static final int SCAN_BATCH = 500;
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final RedisTemplate<String, byte[]> redis;
+
+	private final RedisKeys keys;
+
+	private final TokenValueCodec codec;
+
+	private final Duration expiryBuffer;
+
+	private final Clock clock;
+
+	private final RedisFaultGuard guard;
+
+	private final AtomicLong corruptValues = new AtomicLong();
+
+	private RedisTokenCache(Builder builder) {
+		this.connectionFactory = builder.connectionFactory;
+		this.keys = new RedisKeys(builder.keyPrefix);
+		this.codec = new TokenValueCodec((builder.encryptionKey != null) ? new AesGcmSealer(builder.encryptionKey) : null);
+		this.expiryBuffer = builder.expiryBuffer;
+		this.clock = builder.clock;
+		this.guard = new RedisFaultGuard(builder.timeout, builder.failureThreshold, builder.openDuration,
+				System::nanoTime);
+		RedisTemplate<String, byte[]> template = new RedisTemplate<>();
+		template.setConnectionFactory(builder.connectionFactory);
+		template.setEnableDefaultSerializer(false);
+		template.setKeySerializer(RedisSerializer.string());
+		template.setValueSerializer(RedisSerializer.byteArray());
+		template.afterPropertiesSet();
+		this.redis = template;
+	}
+
+	/**
+	 * Start building a cache on the given connection factory.
+	 * @param connectionFactory the application's Redis connection factory
+	 * @return a builder
+	 */
+	public static Builder builder(RedisConnectionFactory connectionFactory) {
+		return new Builder(connectionFactory);
+	}
+
+	@Override
+	public @Nullable CachedToken get(TokenKey key) {
+		String redisKey = this.keys.of(key);
+		byte[] value = this.guard.call("get", () -> this.redis.opsForValue().get(redisKey));
+		if (value == null) {
+			return null;
+		}
+		CachedToken token = decode(redisKey, value);
+		// Redis expires the key on the writer's clock; check again on ours, in case they differ.
+		if (token == null || CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero()) {
+			return null;
+		}
+		return token;
+	}
+
+	@Override
+	public void put(TokenKey key, CachedToken token) {
+		long ttlMillis = CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).toMillis();
+		if (ttlMillis <= 0) {
+			return;
+		}
+		String redisKey = this.keys.of(key);
+		byte[] value = this.codec.encode(redisKey, token);
+		this.guard.run("put",
+				() -> this.redis.opsForValue().set(redisKey, value, ttlMillis, TimeUnit.MILLISECONDS));
+	}
+
+	@Override
+	public void delete(TokenKey key) {
+		String redisKey = this.keys.of(key);
+		this.guard.run("delete", () -> this.redis.unlink(redisKey));
+	}
+
+	/**
+	 * Delete the entry only while it holds the rejected token, atomically on the server.
+	 * <p>
+	 * With encryption on, equal tokens do not have equal bytes, so the comparison with the
+	 * rejected token happens here and the server compares the exact bytes that were read:
+	 * if another instance replaced the value in between, nothing is deleted.
+	 */
+	@Override
+	public void delete(TokenKey key, CachedToken rejected) {
+		String redisKey = this.keys.of(key);
+		byte[] value = this.guard.call("delete", () -> this.redis.opsForValue().get(redisKey));
+		if (value == null) {
+			return;
+		}
+		CachedToken current = decode(redisKey, value);
+		if (current != null && current.sameTokenAs(rejected)) {
+			compareAndDelete(redisKey, value);
+		}
+	}
+
+	@Override
+	public void clear() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			ScanOptions options = ScanOptions.scanOptions().match(this.keys.pattern()).count(SCAN_BATCH).build();
+			if (connection instanceof RedisClusterConnection cluster) {
+				for (RedisClusterNode node : cluster.clusterGetNodes()) {
+					if (node.isMaster()) {
+						unlinkAll(connection, cluster.scan(node, options));
+					}
+				}
+			}
+			else {
+				unlinkAll(connection, connection.keyCommands().scan(options));
+			}
+		}
+	}
+
+	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
+		try (cursor) {
+			List<byte[]> batch = new ArrayList<>(SCAN_BATCH);
+			while (cursor.hasNext()) {
+				batch.add(cursor.next());
+				if (batch.size() == SCAN_BATCH) {
+					unlink(connection, batch);
+				}
+			}
+			unlink(connection, batch);
+		}
+	}
+
+	private static void unlink(RedisConnection connection, List<byte[]> batch) {
+		if (connection instanceof RedisClusterConnection) {
+			// Keys of one node may still sit in different slots: one key per command.
+			batch.forEach((key) -> connection.keyCommands().unlink(key));
+		}
+		else if (!batch.isEmpty()) {
+			connection.keyCommands().unlink(batch.toArray(new byte[0][]));
+		}
+		batch.clear();
+	}
+
+	private @Nullable CachedToken decode(String redisKey, byte[] value) {
+		TokenValueCodec.Decoded decoded = this.codec.decode(redisKey, value);
+		if (decoded instanceof TokenValueCodec.Token token) {
+			return token.token();
+		}
+		if (decoded instanceof TokenValueCodec.Corrupt corrupt) {
+			long count = this.corruptValues.incrementAndGet();
+			if (count == 1 || logger.isDebugEnabled()) {
+				String message = "Deleting a value under " + redisKey + " that is not a valid token (" + corrupt.reason()
+						+ ")";
+				if (count == 1) {
+					logger.warn(message + "; further ones are logged at DEBUG");
+				}
+				else {
+					logger.debug(message);
+				}
+			}
+			compareAndDelete(redisKey, value);
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "
+					+ ((TokenValueCodec.Unsupported) decoded).version() + ")");
+		}
+		return null;
+	}
+
+	private void compareAndDelete(String redisKey, byte[] expected) {
+		this.guard.run("delete",
+				() -> this.redis.execute(COMPARE_AND_DELETE, List.of(redisKey), (Object) expected));
+	}
+
+	/**
+	 * Return the Redis key a token key is stored under.
+	 * @param key the token key
+	 * @return the Redis key
+	 */
+	public String redisKey(TokenKey key) {
+		return this.keys.of(key);
+	}
+
+	/**
+	 * Return how many Redis operations failed or timed out since start-up.
+	 * @return the number of failures
+	 */
+	public long failures() {
+		return this.guard.failures();
+	}
+
+	/**
+	 * Return how many operations were not sent to Redis because it was failing.
+	 * @return the number of skipped operations
+	 */
+	public long skipped() {
+		return this.guard.skipped();
+	}
+
+	/**
+	 * Return how many corrupt or foreign values were found (and deleted) under the prefix.
+	 * @return the number of corrupt values
+	 */
+	public long corruptValues() {
+		return this.corruptValues.get();
+	}
+
+	/**
+	 * Return whether Redis is currently skipped after repeated failures.
+	 * @return whether the circuit breaker is open
+	 */
+	public boolean isCircuitOpen() {
+		return this.guard.isOpen();
+	}
+
+	/**
+	 * Stop the threads that run Redis operations.
+	 */
+	@Override
+	public void close() {
+		this.guard.close();
+	}
+
+	@Override
+	public String toString() {
+		return "RedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing() + "]";
+	}
+
+	/**
+	 * Builds a {@link RedisTokenCache}.
+	 */
+	public static final class Builder {
+
+		private final RedisConnectionFactory connectionFactory;
+
+		private String keyPrefix = DEFAULT_KEY_PREFIX;
+
+		private Duration expiryBuffer = Duration.ofSeconds(30);
+
+		private byte @Nullable [] encryptionKey;
+
+		private Duration timeout = Duration.ofMillis(200);
+
+		private int failureThreshold = 5;
+
+		private Duration openDuration = Duration.ofSeconds(5);
+
+		private Clock clock = Clock.systemUTC();
+
+		private Builder(RedisConnectionFactory connectionFactory) {
+			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
+		}
+
+		/**
+		 * Set the prefix of every key (default {@value RedisTokenCache#DEFAULT_KEY_PREFIX}).
+		 * @param keyPrefix the prefix
+		 * @return this builder
+		 */
+		public Builder keyPrefix(String keyPrefix) {
+			this.keyPrefix = keyPrefix;
+			return this;
+		}
+
+		/**
+		 * Set how long before its real expiry a token is dropped (default 30s).
+		 * @param expiryBuffer the buffer
+		 * @return this builder
+		 */
+		public Builder expiryBuffer(Duration expiryBuffer) {
+			if (expiryBuffer.isNegative()) {
+				throw new IllegalArgumentException("expiryBuffer must not be negative");
+			}
+			this.expiryBuffer = expiryBuffer;
+			return this;
+		}
+
+		/**
+		 * Seal values with AES-256-GCM under this key (default: stored plain).
+		 * @param encryptionKey the 256-bit key, or {@code null} for plain values
+		 * @return this builder
+		 */
+		public Builder encryptionKey(byte @Nullable [] encryptionKey) {
+			if (encryptionKey != null && encryptionKey.length != AesGcmSealer.KEY_BYTES) {
+				throw new IllegalArgumentException("The encryption key must be " + AesGcmSealer.KEY_BYTES
+						+ " bytes (256 bits), not " + encryptionKey.length + " bytes");
+			}
+			this.encryptionKey = (encryptionKey != null) ? encryptionKey.clone() : null;
+			return this;
+		}
+
+		/**
+		 * Set how long one Redis operation may take before it is a miss (default 200ms).
+		 * @param timeout the timeout
+		 * @return this builder
+		 */
+		public Builder timeout(Duration timeout) {
+			this.timeout = timeout;
+			return this;
+		}
+
+		/**
+		 * Set how many consecutive failures stop the cache from trying Redis (default 5).
+		 * @param failureThreshold the number of failures
+		 * @return this builder
+		 */
+		public Builder failureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
+			return this;
+		}
+
+		/**
+		 * Set how long Redis is left alone after repeated failures before it is probed
+		 * again (default 5s).
+		 * @param openDuration the duration
+		 * @return this builder
+		 */
+		public Builder openDuration(Duration openDuration) {
+			this.openDuration = openDuration;
+			return this;
+		}
+
+		/**
+		 * Set the clock that turns an absolute expiry into a TTL.
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock clock) {
+			this.clock = clock;
+			return this;
+		}
+
+		/**
+		 * Build the cache.
+		 * @return the cache
+		 */
+		public RedisTokenCache build() {
+			return new RedisTokenCache(this);
+		}
+
+	}
+
+}
