@@ -1,8 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
-import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
-import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
@@ -11,7 +9,6 @@ import dev.dexpace.tokencache.support.NoOpTokenCache;
 import java.time.Instant;
 
 import dev.dexpace.tokencache.TokenKind;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -70,7 +67,7 @@ class TokenCacheAutoConfigurationTests {
 
 	@Test
 	void tokenCacheBacksOffWhenUserDefinesOne() {
-		this.contextRunner.withBean("myCache", TokenCache.class, RecordingTokenCache::new).run((context) -> {
+		this.contextRunner.withBean("myCache", TokenCache.class, NoOpTokenCache::new).run((context) -> {
 			assertThat(context).hasSingleBean(TokenCache.class);
 			assertThat(context).doesNotHaveBean(InMemoryTokenCache.class);
 			CachingOAuth2AuthorizedClientManager manager = context.getBean(CachingOAuth2AuthorizedClientManager.class);
@@ -215,27 +212,6 @@ class TokenCacheAutoConfigurationTests {
 		OAuth2AuthorizedClientManager myManager(ClientRegistrationRepository registrations,
 				OAuth2AuthorizedClientService service) {
 			return new AuthorizedClientServiceOAuth2AuthorizedClientManager(registrations, service);
-		}
-
-	}
-
-	static class RecordingTokenCache implements TokenCache {
-
-		@Override
-		public @Nullable CachedToken get(TokenKey key) {
-			return null;
-		}
-
-		@Override
-		public void put(TokenKey key, CachedToken token) {
-		}
-
-		@Override
-		public void delete(TokenKey key) {
-		}
-
-		@Override
-		public void clear() {
 		}
 
 	}

@@ -310,11 +310,7 @@ class RestClientTokenCacheIT {
 	}
 
 	private void callApi(RestClient client) {
-		client.get()
-			.uri(this.idp.apiUri())
-			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("api"))
-			.retrieve()
-			.toBodilessEntity();
+		TokenCacheContexts.callApi(client, this.idp);
 	}
 
 	private static TokenKey systemKey() {

@@ -115,11 +115,7 @@ class CachingOAuth2AuthorizedClientManagerIT {
 	}
 
 	private void callApi(RestClient client) {
-		client.get()
-			.uri(this.idp.apiUri())
-			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("api"))
-			.retrieve()
-			.toBodilessEntity();
+		TokenCacheContexts.callApi(client, this.idp);
 	}
 
 	@Configuration(proxyBeanMethods = false)

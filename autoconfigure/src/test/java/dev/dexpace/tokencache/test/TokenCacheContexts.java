@@ -7,6 +7,7 @@ import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfigura
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
+import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
 import org.springframework.web.client.RestClient;
 
 /**
@@ -49,6 +50,19 @@ public final class TokenCacheContexts {
 	 */
 	public static RestClient restClient(ApplicationContext context) {
 		return context.getBean(RestClient.Builder.class).build();
+	}
+
+	/**
+	 * Call the identity provider's API through the {@code api} registration.
+	 * @param client the RestClient
+	 * @param idp the identity provider
+	 */
+	public static void callApi(RestClient client, TestIdentityProvider idp) {
+		client.get()
+			.uri(idp.apiUri())
+			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("api"))
+			.retrieve()
+			.toBodilessEntity();
 	}
 
 }
