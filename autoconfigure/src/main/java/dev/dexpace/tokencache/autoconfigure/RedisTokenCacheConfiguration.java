@@ -1,5 +1,7 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.time.Duration;
+
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 
@@ -21,6 +23,8 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "redis")
 class RedisTokenCacheConfiguration {
 
+	private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
+
 	@Bean
 	RedisTokenCache tokenCache(TokenCacheProperties properties,
 			ObjectProvider<RedisConnectionFactory> connectionFactory) {
@@ -30,7 +34,7 @@ class RedisTokenCacheConfiguration {
 					"needs a RedisConnectionFactory: configure Redis with spring.data.redis.*");
 		}
 		TokenCacheProperties.Redis redis = properties.getRedis();
-		return RedisTokenCache.builder(factory)
+		RedisTokenCache cache = RedisTokenCache.builder(factory)
 			.keyPrefix(redis.getKeyPrefix())
 			.expiryBuffer(properties.getExpiryBuffer())
 			.encryptionKey(redis.encryptionKeyBytes())
@@ -38,6 +42,9 @@ class RedisTokenCacheConfiguration {
 			.failureThreshold(redis.getFailureThreshold())
 			.openDuration(redis.getOpenDuration())
 			.build();
+		// Connect now rather than on the first call, whose short timeout would not cover it.
+		cache.warmUp(CONNECT_WAIT);
+		return cache;
 	}
 
 }

@@ -65,6 +65,10 @@ final class RedisFaultGuard implements AutoCloseable {
 
 	private final AtomicLong skipped = new AtomicLong();
 
+	// When the last failure was recorded: a success of an operation that started earlier
+	// says nothing about Redis now, so it neither closes the circuit nor ends an outage.
+	private volatile long lastFailure;
+
 	/**
 	 * Create a guard.
 	 * @param timeout how long one operation may take
@@ -89,6 +93,7 @@ final class RedisFaultGuard implements AutoCloseable {
 		this.executor = new ThreadPoolExecutor(POOL_SIZE, POOL_SIZE, 30, TimeUnit.SECONDS,
 				new ArrayBlockingQueue<>(QUEUE_SIZE), new DaemonThreads());
 		this.executor.allowCoreThreadTimeOut(true);
+		this.lastFailure = nanoTime.getAsLong() - 1;
 	}
 
 	/**
@@ -117,11 +122,36 @@ final class RedisFaultGuard implements AutoCloseable {
 		}).succeeded();
 	}
 
+	/**
+	 * Run an action outside the breaker, with its own wait, to open connections ahead of
+	 * the first real operation. Its failure is not counted.
+	 * @param action the action
+	 * @param maxWait how long to wait for it
+	 * @return whether it succeeded in time
+	 */
+	boolean warmUp(Runnable action, Duration maxWait) {
+		try {
+			this.executor.submit(action).get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+		catch (ExecutionException | TimeoutException | RejectedExecutionException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Redis token cache could not connect at start-up", ex);
+			}
+			return false;
+		}
+	}
+
 	private <T> Outcome<T> execute(String operation, Callable<@Nullable T> action) {
 		if (!permit()) {
 			this.skipped.incrementAndGet();
 			return Outcome.failed();
 		}
+		long started = this.nanoTime.getAsLong();
 		Future<@Nullable T> future;
 		try {
 			future = this.executor.submit(action);
@@ -132,7 +162,7 @@ final class RedisFaultGuard implements AutoCloseable {
 		}
 		try {
 			T value = future.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
-			succeeded();
+			succeeded(started);
 			return new Outcome<>(true, value);
 		}
 		catch (TimeoutException ex) {
@@ -161,7 +191,10 @@ final class RedisFaultGuard implements AutoCloseable {
 		return false;
 	}
 
-	private void succeeded() {
+	private void succeeded(long started) {
+		if (started - this.lastFailure < 0) {
+			return;
+		}
 		this.consecutiveFailures.set(0);
 		if (this.circuit.get().state() != State.CLOSED) {
 			this.circuit.set(Circuit.CLOSED);
@@ -172,6 +205,7 @@ final class RedisFaultGuard implements AutoCloseable {
 	}
 
 	private void failed(String operation, Throwable ex) {
+		this.lastFailure = this.nanoTime.getAsLong();
 		this.failures.incrementAndGet();
 		int consecutive = this.consecutiveFailures.incrementAndGet();
 		if (this.outage.compareAndSet(false, true)) {

@@ -113,6 +113,17 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 		return new Builder(connectionFactory);
 	}
 
+	/**
+	 * Open the connection to Redis now, so that the first cached call does not pay for
+	 * connecting (and, with a short timeout, count it as a failure). Never throws: when
+	 * Redis cannot be reached the cache starts anyway and fails soft.
+	 * @param maxWait how long to wait for Redis
+	 * @return whether Redis answered
+	 */
+	public boolean warmUp(Duration maxWait) {
+		return this.guard.warmUp(() -> this.redis.execute(RedisConnection::ping), maxWait);
+	}
+
 	@Override
 	public @Nullable CachedToken get(TokenKey key) {
 		String redisKey = this.keys.of(key);

@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -32,6 +33,7 @@ final class RedisCaches implements AutoCloseable {
 		this.resources.add(factory::destroy);
 		RedisTokenCache cache = customizer.apply(RedisTokenCache.builder(factory)).build();
 		this.resources.add(cache);
+		cache.warmUp(Duration.ofSeconds(5));
 		return cache;
 	}
 

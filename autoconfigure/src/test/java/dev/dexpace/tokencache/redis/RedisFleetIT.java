@@ -1,0 +1,121 @@
+package dev.dexpace.tokencache.redis;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Application instances sharing one Redis: a token fetched by one is used by the others,
+ * a 401 seen by one retires the token for all, and the TTL in Redis never outlives the
+ * token's real life minus the buffer.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class RedisFleetIT {
+
+	private static RedisProcess redis;
+
+	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	private RawRedis raw;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = RedisProcess.launch();
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		redis.close();
+	}
+
+	@BeforeEach
+	void connect() {
+		this.raw = new RawRedis(redis.port());
+		this.raw.commands().flushall();
+	}
+
+	@AfterEach
+	void close(CapturedOutput output) {
+		this.raw.close();
+		this.idp.close();
+		for (String token : this.idp.issuedTokens()) {
+			assertThat(output.getAll()).doesNotContain(token);
+		}
+	}
+
+	@Test
+	void aSecondInstanceUsesTheTokenTheFirstFetchedAndA401RetiresItForBoth() {
+		ApplicationContextRunner runner = RedisContexts.runner(this.idp, redis.port());
+		runner.run((a) -> runner.run((b) -> {
+			RestClient clientA = TokenCacheContexts.restClient(a);
+			RestClient clientB = TokenCacheContexts.restClient(b);
+			RedisContexts.callApi(clientA, this.idp);
+			assertThat(this.idp.tokenRequests()).isOne();
+			RedisContexts.callApi(clientB, this.idp);
+			assertThat(this.idp.tokenRequests()).as("token requests after B's first call").isOne();
+
+			String first = this.idp.issuedTokens().iterator().next();
+			this.idp.revoke(first);
+			// B is rejected, deletes the token in Redis, fetches a new one and retries.
+			RedisContexts.callApi(clientB, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+			// A never sends the revoked token again: it finds B's new token in Redis.
+			RedisContexts.callApi(clientA, this.idp);
+			RedisContexts.callApi(clientA, this.idp);
+			assertThat(this.idp.tokenRequests()).as("token requests in total").isEqualTo(2);
+			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
+			assertThat(this.raw.keys()).hasSize(1);
+		}));
+	}
+
+	@Test
+	void theTtlOfATokenWithExpiresInIsItsLifetimeMinusTheBuffer() {
+		assertTtl(Shape.EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(10));
+	}
+
+	@Test
+	void theTtlOfAJwtWithoutExpiresInFollowsItsExpClaim() {
+		assertTtl(Shape.JWT_WITHOUT_EXPIRES_IN, Duration.ofMinutes(4), Duration.ofMinutes(4));
+	}
+
+	@Test
+	void theTtlOfATokenWithoutLifetimeFollowsTheFallbackTtl() {
+		assertTtl(Shape.OPAQUE_WITHOUT_EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(3));
+	}
+
+	private void assertTtl(Shape shape, Duration issuedLifetime, Duration expectedLifetime) {
+		this.idp.shape(shape).lifetime(issuedLifetime);
+		Duration buffer = Duration.ofSeconds(45);
+		RedisContexts.runner(this.idp, redis.port())
+			.withPropertyValues("dexpace.token-cache.expiry-buffer=45s", "dexpace.token-cache.fallback-ttl=3m")
+			.run((context) -> {
+				RedisContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
+				RedisTokenCache cache = context.getBean(RedisTokenCache.class);
+				String redisKey = cache.redisKey(TokenKey.system("api", List.of("api.read", "api.write"), null));
+				long pttl = this.raw.pttl(redisKey);
+				long bound = expectedLifetime.minus(buffer).toMillis();
+				assertThat(pttl).as("PTTL of %s", shape)
+					.isLessThanOrEqualTo(bound)
+					// far above the other shapes' bounds: the TTL came from this token's lifetime
+					.isGreaterThan(bound - Duration.ofSeconds(30).toMillis());
+			});
+	}
+
+}
