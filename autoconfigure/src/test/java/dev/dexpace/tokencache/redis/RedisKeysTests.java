@@ -1,0 +1,54 @@
+package dev.dexpace.tokencache.redis;
+
+import java.util.List;
+
+import dev.dexpace.tokencache.TokenKey;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * Tests for {@link RedisKeys}.
+ */
+class RedisKeysTests {
+
+	private final RedisKeys keys = new RedisKeys("dexpace:token-cache:");
+
+	@Test
+	void aSystemKeyNamesKindAndRegistration() {
+		assertThat(this.keys.of(TokenKey.system("api", List.of("b", "a"), null)))
+			.matches("dexpace:token-cache:system:api:[0-9a-f]{64}")
+			.isEqualTo(this.keys.of(TokenKey.system("api", List.of("a", "b"), null)));
+	}
+
+	@Test
+	void aUserKeyHoldsNeitherTheSubjectNorItsDigest() {
+		TokenKey key = TokenKey.user("exchange", "raw-subject-token", List.of("api.read"), "aud");
+		assertThat(this.keys.of(key)).matches("dexpace:token-cache:user:exchange:[0-9a-f]{64}")
+			.doesNotContain("raw-subject-token")
+			.doesNotContain(TokenKey.digest("raw-subject-token"));
+	}
+
+	@Test
+	void keysDifferByEveryPartOfTheTokenKey() {
+		assertThat(List.of(this.keys.of(TokenKey.system("api", List.of("a"), null)),
+				this.keys.of(TokenKey.system("api", List.of("a", "b"), null)),
+				this.keys.of(TokenKey.system("api", List.of("a"), "aud")),
+				this.keys.of(TokenKey.system("other", List.of("a"), null)),
+				this.keys.of(TokenKey.user("api", "subject-1", List.of("a"), null)),
+				this.keys.of(TokenKey.user("api", "subject-2", List.of("a"), null))))
+			.doesNotHaveDuplicates();
+	}
+
+	@Test
+	void theScanPatternEscapesGlobCharactersOfThePrefix() {
+		assertThat(new RedisKeys("app[1]*?\\:").pattern()).isEqualTo("app\\[1\\]\\*\\?\\\\:*");
+	}
+
+	@Test
+	void aBlankPrefixIsRejected() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new RedisKeys(" "));
+	}
+
+}
