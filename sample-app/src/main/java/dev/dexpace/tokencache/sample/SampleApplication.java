@@ -17,29 +17,29 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class SampleApplication {
 
 	public static void main(String[] args) {
-		System.exit(run(args));
+		ConfigurableApplicationContext context = runAndReport(args);
+		if (!context.getBean(SampleProperties.class).keepRunning()) {
+			System.exit(SpringApplication.exit(context));
+		}
 	}
 
 	/**
-	 * Run the comparison and print its report.
+	 * Start the application, run the comparison and print its report.
 	 * @param args the command line arguments
-	 * @return the exit status: 0 when the comparison ran, whatever its figures
+	 * @return the running application
 	 */
-	static int run(String... args) {
+	static ConfigurableApplicationContext runAndReport(String... args) {
 		ConfigurableApplicationContext context = SpringApplication.run(SampleApplication.class, args);
 		try {
 			ComparisonReport report = context.getBean(Comparison.class).run();
 			System.out.println(report.render());
+			return context;
 		}
 		catch (RuntimeException ex) {
 			// Closing the context stops the web server, whose threads would keep the JVM up.
 			context.close();
 			throw ex;
 		}
-		if (context.getBean(SampleProperties.class).keepRunning()) {
-			return 0;
-		}
-		return SpringApplication.exit(context);
 	}
 
 }
