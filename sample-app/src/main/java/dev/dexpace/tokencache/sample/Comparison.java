@@ -1,13 +1,12 @@
 package dev.dexpace.tokencache.sample;
 
-import java.net.http.HttpClient;
-
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.sample.Workload.ScenarioResult;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
-import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.InMemoryOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
@@ -23,6 +22,8 @@ import org.springframework.web.client.RestClient;
  */
 final class Comparison {
 
+	private static final int WARM_UP_USERS = 10;
+
 	private final ObjectProvider<RestClient.Builder> restClientBuilder;
 
 	private final LocalClientRegistrationRepository registrations;
@@ -37,6 +38,8 @@ final class Comparison {
 
 	private final Workload workload;
 
+	private final Workload warmUp;
+
 	Comparison(ObjectProvider<RestClient.Builder> restClientBuilder, LocalClientRegistrationRepository registrations,
 			TokenCache tokenCache, TokenRequestCounter tokenRequests, RevokedTokens revokedTokens,
 			SampleProperties properties, Environment environment) {
@@ -46,7 +49,9 @@ final class Comparison {
 		this.revokedTokens = revokedTokens;
 		this.properties = properties;
 		this.environment = environment;
-		this.workload = new Workload(properties, tokenRequests);
+		this.workload = new Workload(properties.calls(), properties.threads(), properties.users(), tokenRequests);
+		this.warmUp = new Workload(properties.warmUpCalls(), properties.threads(),
+				Math.min(properties.users(), WARM_UP_USERS), tokenRequests);
 	}
 
 	/**
@@ -55,6 +60,11 @@ final class Comparison {
 	 * @return the figures of every run
 	 */
 	ComparisonReport run() {
+		if (this.properties.warmUpCalls() > 0) {
+			// Not counted: every measured run starts again from an empty cache.
+			this.warmUp.run(tokenCacheClient());
+			this.warmUp.run(stockClient());
+		}
 		ScenarioResult tokenCache = runTokenCache(0);
 		ScenarioResult stock = runStock(0);
 		ScenarioResult tokenCacheRevoked = null;
@@ -68,16 +78,25 @@ final class Comparison {
 	}
 
 	private ScenarioResult runTokenCache(long revokeAtCall) {
-		// Our RestClientCustomizer has added the token cache interceptor to this builder.
-		RestClient client = this.restClientBuilder.getObject()
-			.baseUrl(baseUrl())
-			.requestFactory(requestFactory())
-			.build();
+		RestClient client = tokenCacheClient();
 		this.tokenCache.clear();
 		return run(client, revokeAtCall);
 	}
 
 	private ScenarioResult runStock(long revokeAtCall) {
+		return run(stockClient(), revokeAtCall);
+	}
+
+	private RestClient tokenCacheClient() {
+		// Our RestClientCustomizer has added the token cache interceptor to this builder.
+		return this.restClientBuilder.getObject().baseUrl(baseUrl()).requestFactory(requestFactory()).build();
+	}
+
+	/**
+	 * A client wired as Spring Security documents it, with a manager of its own that
+	 * starts with no token.
+	 */
+	private RestClient stockClient() {
 		// Created here, not declared as a bean: the token cache decorates every
 		// OAuth2AuthorizedClientManager bean, and this one must stay stock.
 		AuthorizedClientServiceOAuth2AuthorizedClientManager manager = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
@@ -85,12 +104,11 @@ final class Comparison {
 		manager.setAuthorizedClientProvider(OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().build());
 		OAuth2ClientHttpRequestInterceptor interceptor = new OAuth2ClientHttpRequestInterceptor(manager);
 		interceptor.setPrincipalResolver(new RequestAttributePrincipalResolver());
-		RestClient client = RestClient.builder()
+		return RestClient.builder()
 			.baseUrl(baseUrl())
 			.requestFactory(requestFactory())
 			.requestInterceptor(interceptor)
 			.build();
-		return run(client, revokeAtCall);
 	}
 
 	private ScenarioResult run(RestClient client, long revokeAtCall) {
@@ -110,8 +128,8 @@ final class Comparison {
 	/**
 	 * The same kind of HTTP client for both sides, so that only the token handling differs.
 	 */
-	private static JdkClientHttpRequestFactory requestFactory() {
-		return new JdkClientHttpRequestFactory(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
+	private static ClientHttpRequestFactory requestFactory() {
+		return new SimpleClientHttpRequestFactory();
 	}
 
 }

@@ -21,8 +21,14 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 
 	String render() {
 		StringBuilder report = new StringBuilder();
-		report.append(String.format(Locale.ROOT, "%n%,d calls to the API from %d threads for %d users, one client_credentials registration%n%n",
+		report.append(String.format(Locale.ROOT,
+				"%n%,d calls to the API from %d threads for %d users, one client_credentials registration%n",
 				this.workload.calls(), this.workload.threads(), this.workload.users()));
+		if (this.workload.warmUpCalls() > 0) {
+			report.append(String.format(Locale.ROOT, "(each client first made %,d warm-up calls, not counted)%n",
+					this.workload.warmUpCalls()));
+		}
+		report.append(String.format(Locale.ROOT, "%n"));
 		report.append(String.format(Locale.ROOT, ROW, "", "dexpace token cache", "stock Spring Security"));
 		table(report, this.tokenCache, this.stock);
 		report.append(String.format(Locale.ROOT, "%n%s%n", ratio()));
@@ -65,8 +71,9 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 		if (cached == 0) {
 			return "The token cache made no token request; stock Spring Security made " + stock + ".";
 		}
-		return String.format(Locale.ROOT, "Stock Spring Security made %.1fx the token requests of the token cache.",
-				(double) stock / cached);
+		double ratio = (double) stock / cached;
+		return String.format(Locale.ROOT, "Stock Spring Security made %s times as many token requests as the token cache.",
+				(ratio >= 10) ? String.format(Locale.ROOT, "%,.0f", ratio) : String.format(Locale.ROOT, "%.1f", ratio));
 	}
 
 }

@@ -33,10 +33,10 @@ final class Workload {
 
 	private final TokenRequestCounter tokenRequests;
 
-	Workload(SampleProperties properties, TokenRequestCounter tokenRequests) {
-		this.calls = properties.calls();
-		this.threads = properties.threads();
-		this.users = properties.users();
+	Workload(int calls, int threads, int users, TokenRequestCounter tokenRequests) {
+		this.calls = calls;
+		this.threads = threads;
+		this.users = users;
 		this.tokenRequests = tokenRequests;
 	}
 
