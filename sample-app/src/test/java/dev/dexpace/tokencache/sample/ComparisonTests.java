@@ -1,0 +1,61 @@
+package dev.dexpace.tokencache.sample;
+
+import dev.dexpace.tokencache.sample.Workload.ScenarioResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestInstance.Lifecycle;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the sample's comparison with a small workload against the real embedded
+ * authorization server and API, and checks the figures a reader of the report relies on.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "sample.calls=200", "sample.threads=8", "sample.users=50", "sample.warm-up-calls=20",
+				"sample.revocation=true" })
+@TestInstance(Lifecycle.PER_CLASS)
+class ComparisonTests {
+
+	@Autowired
+	private Comparison comparison;
+
+	private ComparisonReport report;
+
+	@BeforeAll
+	void runComparisonOnce() {
+		this.report = this.comparison.run();
+	}
+
+	@Test
+	void tokenCacheMakesOneTokenRequestWhileStockSpringSecurityMakesOnePerUser() {
+		ScenarioResult tokenCache = this.report.tokenCache();
+		ScenarioResult stock = this.report.stock();
+		assertThat(tokenCache.calls()).isEqualTo(200);
+		assertThat(tokenCache.failedCalls()).isZero();
+		assertThat(tokenCache.tokenRequests()).isEqualTo(1);
+		assertThat(stock.calls()).isEqualTo(200);
+		assertThat(stock.failedCalls()).isZero();
+		// Every user has calls and no two users share a stock token.
+		assertThat(stock.tokenRequests()).isGreaterThanOrEqualTo(50);
+	}
+
+	@Test
+	void tokenCacheReplacesARevokedTokenWhileStockSpringSecurityKeepsSendingIt() {
+		ScenarioResult tokenCache = this.report.tokenCacheRevoked();
+		ScenarioResult stock = this.report.stockRevoked();
+		assertThat(tokenCache).isNotNull();
+		assertThat(stock).isNotNull();
+		assertThat(tokenCache.failedCalls()).isZero();
+		assertThat(tokenCache.tokenRequests()).isEqualTo(2);
+		// The revoked call's user has at least one call left, made with the same token.
+		assertThat(stock.failedCalls()).isPositive();
+		assertThat(stock.firstFailure()).isEqualTo("HTTP 401");
+	}
+
+}
