@@ -62,7 +62,9 @@ public final class InMemoryTokenCache implements TokenCache {
 	}
 
 	private static Cache<TokenKey, CachedToken> tier(int maximumSize, TokenExpiry expiry, Ticker ticker) {
-		// Maintenance (eviction) runs on the writing thread, so the bound holds when put returns.
+		// Maintenance runs on the calling thread: a write evicts before it returns, so the
+		// bound holds, and a read never wakes a pool thread (an unpark per few reads costs
+		// more than the lookup itself).
 		return Caffeine.newBuilder()
 			.maximumSize(maximumSize)
 			.expireAfter(expiry)
