@@ -88,13 +88,20 @@ class RedisOutageIT {
 				try (RawRedis raw = new RawRedis(this.redis.port())) {
 					await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
 						RedisContexts.callApi(client, this.idp);
-						assertThat(raw.keys()).singleElement().asString().startsWith("dexpace:token-cache:system:api:");
+						assertThat(cache.isCircuitOpen()).isFalse();
 					});
+					// Lettuce may replay commands it queued while disconnected: start from an
+					// empty Redis to see what the recovered cache writes on its own.
+					raw.commands().flushall();
+					int tokenRequests = this.idp.tokenRequests();
+					RedisContexts.callApi(client, this.idp);
+					assertThat(this.idp.tokenRequests()).isEqualTo(tokenRequests + 1);
+					assertThat(raw.keys()).singleElement().asString().startsWith("dexpace:token-cache:system:api:");
+					RedisContexts.callApi(client, this.idp);
+					RedisContexts.callApi(client, this.idp);
+					assertThat(this.idp.tokenRequests()).as("token requests once Redis is back")
+						.isEqualTo(tokenRequests + 1);
 				}
-				assertThat(cache.isCircuitOpen()).isFalse();
-				int tokenRequests = this.idp.tokenRequests();
-				RedisContexts.callApi(client, this.idp);
-				assertThat(this.idp.tokenRequests()).as("token requests once Redis is back").isEqualTo(tokenRequests);
 			});
 		assertThat(count(output.getAll(), "Redis token cache \\w+ failed \\(")).as("outage log lines").isOne();
 		assertThat(count(output.getAll(), "Redis token cache recovered")).as("recovery log lines").isOne();
