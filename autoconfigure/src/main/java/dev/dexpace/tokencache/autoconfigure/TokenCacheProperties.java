@@ -273,7 +273,7 @@ public class TokenCacheProperties implements InitializingBean {
 			}
 			if (this.encryptionKey != null && !this.encryptionKey.isBlank() && encryptionKeyBytes() == null) {
 				// Never echo the value: even a wrong key may be a real secret with a typo.
-				throw invalid("redis.encryption-key", "<redacted>", "must be a base64-encoded 256-bit (32-byte) key");
+				throw new InvalidEncryptionKeyException(CONFIG_PREFIX + ".redis.encryption-key");
 			}
 		}
 

@@ -1,25 +1,35 @@
 package dev.dexpace.tokencache.redis;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Auto-configuration of the Redis token cache: selection by type, back-off, and start-up
  * failures that name the property at fault.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class RedisTokenCacheAutoConfigurationTests {
 
 	private static final String KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
@@ -105,6 +115,19 @@ class RedisTokenCacheAutoConfigurationTests {
 	}
 
 	@Test
+	void theStartUpFailureReportForAWrongEncryptionKeyNamesThePropertyButNotTheKey(CapturedOutput output) {
+		String shortKey = "c2l4dGVlbi1ieXRlcy1rZXk=";
+		SpringApplication application = new SpringApplication(TokenCacheOnly.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		assertThatException().isThrownBy(() -> application.run("--dexpace.token-cache.type=redis",
+				"--dexpace.token-cache.redis.encryption-key=" + shortKey));
+		assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+			.contains("dexpace.token-cache.redis.encryption-key")
+			.contains("openssl rand -base64 32")
+			.doesNotContain(shortKey);
+	}
+
+	@Test
 	void anEncryptionKeyThatIsNotBase64FailsWithoutShowingTheKey() {
 		this.contextRunner
 			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.encryption-key=not base64!")
@@ -129,6 +152,12 @@ class RedisTokenCacheAutoConfigurationTests {
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
 				.hasMessageContaining("dexpace.token-cache.redis.failure-threshold"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration(TokenCacheAutoConfiguration.class)
+	static class TokenCacheOnly {
+
 	}
 
 }

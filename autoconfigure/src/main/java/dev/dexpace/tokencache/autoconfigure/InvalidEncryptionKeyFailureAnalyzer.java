@@ -1,0 +1,20 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+/**
+ * Explains an {@link InvalidEncryptionKeyException} without showing the key.
+ */
+class InvalidEncryptionKeyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidEncryptionKeyException> {
+
+	@Override
+	protected FailureAnalysis analyze(Throwable rootFailure, InvalidEncryptionKeyException cause) {
+		return new FailureAnalysis(
+				"The value of '" + cause.getProperty() + "' (not shown) is not a base64-encoded 256-bit key.",
+				"Set '" + cause.getProperty() + "' to 32 random bytes in base64, for example the output of "
+						+ "'openssl rand -base64 32', or remove it to store tokens in Redis unencrypted.",
+				cause);
+	}
+
+}
