@@ -49,4 +49,12 @@ abstract class OnTokenCacheTypeCondition extends SpringBootCondition {
 
 	}
 
+	static final class Redis extends OnTokenCacheTypeCondition {
+
+		Redis() {
+			super(TokenCacheType.REDIS);
+		}
+
+	}
+
 }

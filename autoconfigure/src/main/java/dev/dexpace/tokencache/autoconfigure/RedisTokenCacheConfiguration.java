@@ -8,8 +8,8 @@ import dev.dexpace.tokencache.redis.RedisTokenCache;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
@@ -20,7 +20,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(RedisConnectionFactory.class)
 @ConditionalOnMissingBean(TokenCache.class)
-@ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "redis")
+@Conditional(OnTokenCacheTypeCondition.Redis.class)
 class RedisTokenCacheConfiguration {
 
 	private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);

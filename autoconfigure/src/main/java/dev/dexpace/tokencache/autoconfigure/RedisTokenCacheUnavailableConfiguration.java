@@ -4,8 +4,8 @@ import dev.dexpace.tokencache.TokenCache;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnMissingClass("org.springframework.data.redis.connection.RedisConnectionFactory")
 @ConditionalOnMissingBean(TokenCache.class)
-@ConditionalOnProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".type", havingValue = "redis")
+@Conditional(OnTokenCacheTypeCondition.Redis.class)
 class RedisTokenCacheUnavailableConfiguration {
 
 	@Bean
