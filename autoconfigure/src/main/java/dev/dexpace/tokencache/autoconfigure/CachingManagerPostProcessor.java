@@ -31,10 +31,12 @@ final class CachingManagerPostProcessor implements BeanPostProcessor, BeanFactor
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
 		if (bean instanceof OAuth2AuthorizedClientManager manager
 				&& !(bean instanceof CachingOAuth2AuthorizedClientManager)) {
-			return new CachingOAuth2AuthorizedClientManager(manager,
+			CachingOAuth2AuthorizedClientManager caching = new CachingOAuth2AuthorizedClientManager(manager,
 					this.beanFactory.getBean(ClientRegistrationRepository.class),
 					this.beanFactory.getBean(TokenCache.class), this.beanFactory.getBean(TokenKeyResolver.class),
 					this.beanFactory.getBean(TokenLifetimeResolver.class), Clock.systemUTC());
+			this.beanFactory.getBean(TokenCacheProperties.class).applyTo(caching);
+			return caching;
 		}
 		return bean;
 	}

@@ -78,7 +78,7 @@ public final class TokenCacheAutoConfiguration {
 			Clock clock = Clock.systemUTC();
 			TokenResponseClients clients = new TokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getRegistration());
+					properties.getRegistration(), properties.getTokenRequestTimeout());
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
@@ -91,9 +91,11 @@ public final class TokenCacheAutoConfiguration {
 			AuthorizedClientServiceOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
 					registrations, new NoStoreOAuth2AuthorizedClientService());
 			delegate.setAuthorizedClientProvider(provider);
-			return new CachingOAuth2AuthorizedClientManager(delegate,
+			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
 					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
+			properties.applyTo(manager);
+			return manager;
 		}
 
 		/**

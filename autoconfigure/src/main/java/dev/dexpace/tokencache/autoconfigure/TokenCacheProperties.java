@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -65,6 +66,19 @@ public class TokenCacheProperties implements InitializingBean {
 	 * new token.
 	 */
 	private boolean retryOnUnauthorized = true;
+
+	/**
+	 * How long before a token leaves the cache a background refresh may start, so that no
+	 * call waits for the identity provider. Each token's refresh starts at a point drawn
+	 * between this window and half of it, never earlier than half-way through the
+	 * token's life. 0 turns refresh-ahead off.
+	 */
+	private Duration refreshAhead = Duration.ofMinutes(1);
+
+	/**
+	 * Connect and read timeout of each token request.
+	 */
+	private Duration tokenRequestTimeout = Duration.ofSeconds(10);
 
 	/**
 	 * Per client registration settings, keyed by registration id.
@@ -132,6 +146,22 @@ public class TokenCacheProperties implements InitializingBean {
 		this.retryOnUnauthorized = retryOnUnauthorized;
 	}
 
+	public Duration getRefreshAhead() {
+		return this.refreshAhead;
+	}
+
+	public void setRefreshAhead(Duration refreshAhead) {
+		this.refreshAhead = refreshAhead;
+	}
+
+	public Duration getTokenRequestTimeout() {
+		return this.tokenRequestTimeout;
+	}
+
+	public void setTokenRequestTimeout(Duration tokenRequestTimeout) {
+		this.tokenRequestTimeout = tokenRequestTimeout;
+	}
+
 	public Map<String, Registration> getRegistration() {
 		return this.registration;
 	}
@@ -151,6 +181,12 @@ public class TokenCacheProperties implements InitializingBean {
 		if (this.expiryBuffer.isNegative()) {
 			throw invalid("expiry-buffer", this.expiryBuffer, "must not be negative");
 		}
+		if (this.refreshAhead.isNegative()) {
+			throw invalid("refresh-ahead", this.refreshAhead, "must not be negative");
+		}
+		if (this.tokenRequestTimeout.isNegative() || this.tokenRequestTimeout.isZero()) {
+			throw invalid("token-request-timeout", this.tokenRequestTimeout, "must be positive");
+		}
 		if (this.maxSystemTokens <= 0) {
 			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");
 		}
@@ -164,6 +200,15 @@ public class TokenCacheProperties implements InitializingBean {
 			}
 		});
 		this.redis.validate();
+	}
+
+	/**
+	 * Apply the settings that tune a caching manager.
+	 * @param manager the manager
+	 */
+	void applyTo(CachingOAuth2AuthorizedClientManager manager) {
+		manager.setExpiryBuffer(this.expiryBuffer);
+		manager.setRefreshAhead(this.refreshAhead);
 	}
 
 	/**

@@ -1,9 +1,13 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
+import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.converter.FormHttpMessageConverter;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
@@ -28,10 +32,11 @@ final class TokenResponseClients {
 	private final Map<String, TokenCacheProperties.Registration> registrations;
 
 	TokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations) {
+			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
 		this.restClient = RestClient.builder()
+			.requestFactory(requestFactory(timeout))
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
 				converters.addCustomConverter(messageConverter);
@@ -39,6 +44,16 @@ final class TokenResponseClients {
 			.defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
 			.build();
 		this.registrations = registrations;
+	}
+
+	/**
+	 * A hung identity provider must not hang callers: bound connecting and reading.
+	 */
+	private static ClientHttpRequestFactory requestFactory(Duration timeout) {
+		HttpClient httpClient = HttpClient.newBuilder().connectTimeout(timeout).build();
+		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
+		requestFactory.setReadTimeout(timeout);
+		return requestFactory;
 	}
 
 	RestClientClientCredentialsTokenResponseClient clientCredentials() {

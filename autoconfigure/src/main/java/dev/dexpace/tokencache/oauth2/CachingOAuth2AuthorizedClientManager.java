@@ -8,6 +8,7 @@ import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +20,8 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
+import org.springframework.util.Assert;
 
 /**
  * An {@link OAuth2AuthorizedClientManager} that puts a {@link TokenCache} in front of a
@@ -29,10 +32,20 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * <p>
  * A failing cache never fails a call: a read that fails is a miss, a write that fails is
  * skipped, and the failure is logged once per burst.
+ * <p>
+ * With {@link #setRefreshAhead(Duration) refresh-ahead}, a hit on a token close to leaving
+ * the cache starts one background refresh and returns the current token at once. When a
+ * token request fails with an error that may heal (a server error, a timeout), the last
+ * token of an application key is served until it really expires while the request is
+ * retried in the background with a growing, jittered delay; errors the identity provider
+ * will repeat ({@code invalid_client}, {@code invalid_scope}, ...) fail at once.
+ * <p>
+ * A hit on an application (client_credentials) key allocates nothing: the authorized
+ * client built for a cached token is handed out again for as long as the token is cached.
  *
  * @since 0.1.0
  */
-public final class CachingOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
+public final class CachingOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(CachingOAuth2AuthorizedClientManager.class);
 
@@ -53,6 +66,14 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
 
 	private final CacheFaults faults = new CacheFaults();
+
+	private final BackgroundRefresher refresher = new BackgroundRefresher();
+
+	private Duration refreshAhead = Duration.ZERO;
+
+	private Duration expiryBuffer = Duration.ZERO;
+
+	private volatile AuthorizedTokens tokens = new AuthorizedTokens(new RefreshSchedule(Duration.ZERO, Duration.ZERO));
 
 	/**
 	 * Create a manager.
@@ -94,6 +115,31 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		this.clock = clock;
 	}
 
+	/**
+	 * Refresh tokens in the background from this long before they leave the cache, so
+	 * that no caller waits for the identity provider while a usable token exists. Each
+	 * token's refresh starts at a point drawn between the whole window and half of it, and
+	 * the window never exceeds half a token's lifetime. Zero (the default) turns
+	 * refresh-ahead off.
+	 * @param refreshAhead the window; not negative
+	 */
+	public void setRefreshAhead(Duration refreshAhead) {
+		Assert.isTrue(!refreshAhead.isNegative(), "refreshAhead must not be negative");
+		this.refreshAhead = refreshAhead;
+		this.tokens = new AuthorizedTokens(new RefreshSchedule(this.refreshAhead, this.expiryBuffer));
+	}
+
+	/**
+	 * Tell the manager how long before their real expiry the cache drops tokens (the
+	 * cache's own expiry buffer), so refreshes start before that.
+	 * @param expiryBuffer the cache's expiry buffer; not negative
+	 */
+	public void setExpiryBuffer(Duration expiryBuffer) {
+		Assert.isTrue(!expiryBuffer.isNegative(), "expiryBuffer must not be negative");
+		this.expiryBuffer = expiryBuffer;
+		this.tokens = new AuthorizedTokens(new RefreshSchedule(this.refreshAhead, this.expiryBuffer));
+	}
+
 	@Override
 	public @Nullable OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
 		return authorize(authorizeRequest, null);
@@ -123,6 +169,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, authorizeRequest.getPrincipal())
 				: null;
 		if (key != null) {
+			this.tokens.forget(key);
 			CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
 					rejected.getScopes(), null, Instant.EPOCH);
 			guarded("delete", () -> this.cache.delete(key, token));
@@ -139,6 +186,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		ClientRegistration registration = this.registrations.findByRegistrationId(registrationId);
 		TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, principal) : null;
 		if (key != null) {
+			this.tokens.forget(key);
 			guarded("delete", () -> this.cache.delete(key));
 		}
 	}
@@ -149,25 +197,60 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		if (registration == null) {
 			return this.passThrough.authorize(authorizeRequest);
 		}
-		TokenKey key = this.keyResolver.resolve(registration, authorizeRequest.getPrincipal());
+		Authentication principal = authorizeRequest.getPrincipal();
+		TokenKey key = this.keyResolver.resolve(registration, principal);
 		if (key == null) {
 			return this.passThrough.authorize(authorizeRequest);
 		}
-		CachedToken token = obtain(key, registration, authorizeRequest, rejected);
-		if (token == null) {
-			return null;
+		String rejectedValue = (rejected != null) ? rejected.getTokenValue() : null;
+		CachedToken cached = read(key);
+		if (cached != null && !cached.tokenValue().equals(rejectedValue)) {
+			// The hit path: no token request, and for a system key no new object either.
+			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal.getName());
+			if (this.clock.millis() >= hit.refreshAtMillis()) {
+				refreshInBackground(key, registration, authorizeRequest, hit.token());
+			}
+			return hit.client(principal.getName());
 		}
-		return new OAuth2AuthorizedClient(registration, authorizeRequest.getPrincipal().getName(), accessToken(token));
+		AuthorizedToken token = fetch(key, registration, authorizeRequest, rejectedValue);
+		return (token != null) ? token.client(principal.getName()) : null;
+	}
+
+	/**
+	 * Fetch a token for a miss, or serve the last token of the key while the identity
+	 * provider fails and that token has not really expired.
+	 */
+	private @Nullable AuthorizedToken fetch(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
+		AuthorizedToken last = this.tokens.last(key);
+		if (last != null && this.refresher.isActive(key) && last.usableWhenStale(this.clock.millis(), rejected)) {
+			// A refresh is already failing and being retried: do not make this caller wait.
+			return last;
+		}
+		CachedToken token;
+		try {
+			token = obtain(key, registration, authorizeRequest, rejected);
+		}
+		catch (RuntimeException ex) {
+			if (last == null || TokenRequestErrors.isPermanent(ex)
+					|| !last.usableWhenStale(this.clock.millis(), rejected)) {
+				throw ex;
+			}
+			if (refreshInBackground(key, registration, authorizeRequest, last.token()) && logger.isWarnEnabled()) {
+				logger.warn("Token request for " + key + " failed (" + describe(ex)
+						+ "); serving the last token until it really expires at " + last.token().expiresAt()
+						+ " while retrying in the background");
+			}
+			return last;
+		}
+		return (token != null) ? this.tokens.of(key, registration, token, authorizeRequest.getPrincipal().getName())
+				: null;
 	}
 
 	private @Nullable CachedToken obtain(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		CachedToken cached = read(key);
-		if (usable(cached, rejected)) {
-			return cached;
-		}
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
 		CachedToken token = this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
-		if (rejected != null && token != null && token.tokenValue().equals(rejected.getTokenValue())) {
+		if (rejected != null && token != null && token.tokenValue().equals(rejected)) {
 			// Joined a load that started before the rejection: load once more on our own terms.
 			token = this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
 		}
@@ -175,13 +258,79 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	}
 
 	private @Nullable CachedToken load(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
 		// Another load may have finished between our miss and the start of this one.
 		CachedToken cached = read(key);
-		if (usable(cached, rejected)) {
+		if (cached != null && !cached.tokenValue().equals(rejected)) {
 			return cached;
 		}
-		OAuth2AuthorizedClient client = this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected));
+		return fetchFromDelegate(key, registration, authorizeRequest, null, rejected);
+	}
+
+	/**
+	 * Start a background refresh of a cached token unless one runs already.
+	 * @return whether this call started it
+	 */
+	private boolean refreshInBackground(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
+		return this.refresher.start(key, this.clock.millis(),
+				(attempt) -> refreshAttempt(key, registration, authorizeRequest, current, attempt));
+	}
+
+	/**
+	 * One attempt of a background refresh.
+	 * @return whether to try again later
+	 */
+	private boolean refreshAttempt(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
+		try {
+			this.flights.run(key, () -> refreshLoad(key, registration, authorizeRequest, current));
+			if (attempt > 0 && logger.isInfoEnabled()) {
+				logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
+			}
+			return false;
+		}
+		catch (RuntimeException ex) {
+			if (TokenRequestErrors.isPermanent(ex)) {
+				logger.warn("Background token request for " + key + " failed (" + describe(ex)
+						+ "); not retrying an error the identity provider will repeat");
+				// Hits keep the cached token until it leaves the cache, without asking again.
+				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
+				return false;
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Background token request for " + key + " failed (" + describe(ex) + "), attempt "
+						+ (attempt + 1));
+			}
+			return this.clock.millis() < RefreshSchedule.usableUntilMillis(current);
+		}
+	}
+
+	private @Nullable CachedToken refreshLoad(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
+		CachedToken cached = read(key);
+		if (cached != null && !cached.sameTokenAs(current)) {
+			AuthorizedToken newer = this.tokens.of(key, registration, cached,
+					authorizeRequest.getPrincipal().getName());
+			if (this.clock.millis() < newer.refreshAtMillis()) {
+				// Another caller or instance refreshed it already.
+				return cached;
+			}
+			current = cached;
+		}
+		return fetchFromDelegate(key, registration, authorizeRequest, current, null);
+	}
+
+	/**
+	 * Ask the delegate for a new token and cache it.
+	 * @param replacing the token being replaced, handed to the delegate as expired so that
+	 * a delegate which keeps its own copy fetches anew; {@code null} on a plain miss
+	 * @param rejected the value of a token the resource server rejected, if any
+	 */
+	private @Nullable CachedToken fetchFromDelegate(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
+		OAuth2AuthorizedClient client = this.delegate
+			.authorize(delegateRequest(registration, authorizeRequest, replacing, rejected));
 		if (client == null) {
 			return null;
 		}
@@ -196,17 +345,18 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	}
 
 	/**
-	 * After a rejection, hand the delegate an expired copy of the rejected token, so that
-	 * a delegate which keeps its own copy fetches a new token instead of returning it.
+	 * When a token is being replaced, hand the delegate an expired copy of it, so that a
+	 * delegate which keeps its own copy fetches a new token instead of returning it.
 	 */
 	private OAuth2AuthorizeRequest delegateRequest(ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		if (rejected == null) {
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
+		String value = (rejected != null) ? rejected : (replacing != null) ? replacing.tokenValue() : null;
+		if (value == null) {
 			return authorizeRequest;
 		}
 		Instant now = this.clock.instant();
-		OAuth2AccessToken expired = new OAuth2AccessToken(rejected.getTokenType(), rejected.getTokenValue(),
-				now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)), rejected.getScopes());
+		OAuth2AccessToken expired = new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, value,
+				now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)));
 		Authentication principal = authorizeRequest.getPrincipal();
 		return OAuth2AuthorizeRequest
 			.withAuthorizedClient(new OAuth2AuthorizedClient(registration, principal.getName(), expired))
@@ -221,10 +371,6 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 			return client.getClientRegistration();
 		}
 		return this.registrations.findByRegistrationId(authorizeRequest.getClientRegistrationId());
-	}
-
-	private static boolean usable(@Nullable CachedToken token, @Nullable OAuth2AccessToken rejected) {
-		return token != null && (rejected == null || !token.tokenValue().equals(rejected.getTokenValue()));
 	}
 
 	private @Nullable CachedToken read(TokenKey key) {
@@ -249,18 +395,33 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 	}
 
-	private static OAuth2AccessToken accessToken(CachedToken token) {
-		Instant issuedAt = token.issuedAt();
-		if (issuedAt != null && !token.expiresAt().isAfter(issuedAt)) {
-			issuedAt = null;
+	/**
+	 * Describe a token request failure by its OAuth 2.0 error code or exception type only:
+	 * a message could quote the token endpoint's response.
+	 */
+	private static String describe(RuntimeException ex) {
+		if (ex instanceof OAuth2AuthorizationException oauth2) {
+			return oauth2.getError().getErrorCode();
 		}
-		return new OAuth2AccessToken(tokenType(token.tokenType()), token.tokenValue(), issuedAt, token.expiresAt(),
-				token.scopes());
+		return ex.getClass().getSimpleName();
 	}
 
-	private static OAuth2AccessToken.TokenType tokenType(String value) {
-		return OAuth2AccessToken.TokenType.DPOP.getValue().equalsIgnoreCase(value) ? OAuth2AccessToken.TokenType.DPOP
-				: OAuth2AccessToken.TokenType.BEARER;
+	/**
+	 * Return whether a background refresh of the key is queued, running or waiting to be
+	 * tried again.
+	 * @param key the key
+	 * @return whether a refresh is active
+	 */
+	boolean isRefreshing(TokenKey key) {
+		return this.refresher.isActive(key);
+	}
+
+	/**
+	 * Stop the background refreshes.
+	 */
+	@Override
+	public void close() {
+		this.refresher.close();
 	}
 
 	/**

@@ -71,6 +71,10 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	private final AtomicInteger failTokenRequests = new AtomicInteger();
 
+	private volatile int failureStatus = 500;
+
+	private volatile String failureCode = "server_error";
+
 	private volatile Shape shape = Shape.EXPIRES_IN;
 
 	private volatile Duration lifetime = Duration.ofMinutes(10);
@@ -127,6 +131,18 @@ public final class TestIdentityProvider implements AutoCloseable {
 	 * @param count how many token requests fail
 	 */
 	public void failTokenRequests(int count) {
+		failTokenRequests(count, 500, "server_error");
+	}
+
+	/**
+	 * Answer the next {@code count} token requests with an OAuth 2.0 error response.
+	 * @param count how many token requests fail
+	 * @param status the HTTP status
+	 * @param errorCode the {@code error} of the response body
+	 */
+	public void failTokenRequests(int count, int status, String errorCode) {
+		this.failureStatus = status;
+		this.failureCode = errorCode;
 		this.failTokenRequests.set(count);
 	}
 
@@ -169,7 +185,7 @@ public final class TestIdentityProvider implements AutoCloseable {
 			this.tokenRequestParameters.add(parameters);
 			await(this.tokenGate.get());
 			if (this.failTokenRequests.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
-				respond(exchange, 500, "{\"error\":\"server_error\"}", null);
+				respond(exchange, this.failureStatus, "{\"error\":\"" + this.failureCode + "\"}", null);
 				return;
 			}
 			Instant exp = Instant.now().plus(this.lifetime);

@@ -1,0 +1,160 @@
+package dev.dexpace.tokencache.oauth2;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.dexpace.tokencache.TokenKey;
+
+/**
+ * Runs token refreshes off the callers' threads: at most one per key at a time, on a
+ * small bounded pool, with failed attempts tried again after a growing, jittered delay
+ * for as long as the refresh asks for it.
+ */
+final class BackgroundRefresher implements AutoCloseable {
+
+	static final int THREADS = 4;
+
+	static final int QUEUE_CAPACITY = 256;
+
+	/**
+	 * A bound on keys whose refresh was given up, in case a custom key resolver mints
+	 * many keys.
+	 */
+	static final int MAX_PAUSED = 4096;
+
+	private final ConcurrentMap<TokenKey, Boolean> active = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<TokenKey, Long> paused = new ConcurrentHashMap<>();
+
+	private final ThreadPoolExecutor executor;
+
+	private final ScheduledExecutorService retries;
+
+	BackgroundRefresher() {
+		this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(QUEUE_CAPACITY), daemonThreads("token-cache-refresh-"));
+		this.executor.allowCoreThreadTimeOut(true);
+		this.retries = Executors.newSingleThreadScheduledExecutor(daemonThreads("token-cache-refresh-timer-"));
+	}
+
+	/**
+	 * Return whether a refresh for the key is queued, running or waiting to be retried.
+	 * @param key the key
+	 * @return whether a refresh is active
+	 */
+	boolean isActive(TokenKey key) {
+		return this.active.containsKey(key);
+	}
+
+	/**
+	 * Start a refresh for the key unless one is active already or refreshes of the key
+	 * are paused. When the pool is saturated the refresh is dropped; a later call starts
+	 * it again.
+	 * @param key the key
+	 * @param nowMillis the current epoch millisecond
+	 * @param refresh the refresh
+	 * @return whether this call started it
+	 */
+	boolean start(TokenKey key, long nowMillis, Refresh refresh) {
+		if (this.active.containsKey(key) || isPaused(key, nowMillis)
+				|| this.active.putIfAbsent(key, Boolean.TRUE) != null) {
+			return false;
+		}
+		submit(key, refresh, 0);
+		return true;
+	}
+
+	/**
+	 * Start no background refresh of the key before the given moment: used after an
+	 * error that trying again cannot heal, so hits do not turn into a request loop.
+	 * @param key the key
+	 * @param untilMillis the epoch millisecond from which refreshes may start again
+	 */
+	void pause(TokenKey key, long untilMillis) {
+		if (this.paused.size() >= MAX_PAUSED) {
+			this.paused.clear();
+		}
+		this.paused.put(key, untilMillis);
+	}
+
+	private boolean isPaused(TokenKey key, long nowMillis) {
+		Long until = this.paused.get(key);
+		if (until == null) {
+			return false;
+		}
+		if (nowMillis < until) {
+			return true;
+		}
+		this.paused.remove(key, until);
+		return false;
+	}
+
+	private void submit(TokenKey key, Refresh refresh, int attempt) {
+		try {
+			this.executor.execute(() -> run(key, refresh, attempt));
+		}
+		catch (RejectedExecutionException ex) {
+			this.active.remove(key);
+		}
+	}
+
+	private void run(TokenKey key, Refresh refresh, int attempt) {
+		boolean again;
+		try {
+			again = refresh.attempt(attempt);
+		}
+		catch (RuntimeException ex) {
+			again = false;
+		}
+		if (!again) {
+			this.active.remove(key);
+			return;
+		}
+		try {
+			this.retries.schedule(() -> submit(key, refresh, attempt + 1), RefreshSchedule.retryDelayMillis(attempt),
+					TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			this.active.remove(key);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.retries.shutdownNow();
+		this.executor.shutdownNow();
+	}
+
+	private static ThreadFactory daemonThreads(String prefix) {
+		AtomicInteger count = new AtomicInteger();
+		return (runnable) -> {
+			Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+	}
+
+	/**
+	 * One refresh, tried once per attempt.
+	 */
+	@FunctionalInterface
+	interface Refresh {
+
+		/**
+		 * Try the refresh once.
+		 * @param attempt how many attempts failed before this one
+		 * @return {@code true} to try again after a delay, {@code false} when done
+		 */
+		boolean attempt(int attempt);
+
+	}
+
+}

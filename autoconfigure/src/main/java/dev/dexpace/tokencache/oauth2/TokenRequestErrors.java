@@ -1,0 +1,51 @@
+package dev.dexpace.tokencache.oauth2;
+
+import java.util.Set;
+
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
+import org.springframework.web.client.HttpClientErrorException;
+
+/**
+ * Tells a token request that may succeed when tried again (the identity provider is down,
+ * slow or overloaded) from one that never will until someone changes the configuration
+ * (wrong client secret, unknown scope).
+ */
+final class TokenRequestErrors {
+
+	/**
+	 * The error codes of RFC 6749 section 5.2: each says the request itself is wrong.
+	 */
+	private static final Set<String> PERMANENT = Set.of(OAuth2ErrorCodes.INVALID_REQUEST,
+			OAuth2ErrorCodes.INVALID_CLIENT, OAuth2ErrorCodes.INVALID_GRANT, OAuth2ErrorCodes.UNAUTHORIZED_CLIENT,
+			OAuth2ErrorCodes.UNSUPPORTED_GRANT_TYPE, OAuth2ErrorCodes.INVALID_SCOPE);
+
+	private TokenRequestErrors() {
+	}
+
+	/**
+	 * Return whether trying the same token request again cannot help.
+	 * @param failure what the token request threw
+	 * @return {@code true} for an error the identity provider will answer again, such as
+	 * {@code invalid_client}; {@code false} for server errors, timeouts and I/O errors
+	 */
+	static boolean isPermanent(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof OAuth2AuthorizationException oauth2
+					&& PERMANENT.contains(oauth2.getError().getErrorCode())) {
+				return true;
+			}
+			if (cause instanceof HttpClientErrorException status) {
+				// 401 and 403 from a token endpoint mean bad client credentials; 408 and
+				// 429 ask to come back later.
+				int code = status.getStatusCode().value();
+				return code != 408 && code != 429;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+}
