@@ -15,29 +15,115 @@ import org.jspecify.annotations.Nullable;
  * audience and, for {@link TokenKind#USER USER} keys, a SHA-256 digest of the subject.
  * A key never holds a raw token or a user name, so it is safe to log and to use as a
  * Redis key.
+ * <p>
+ * A value type: two keys with the same components are equal. The hash code is computed
+ * once, because every cache lookup needs it.
  *
- * @param registrationId the client registration id
- * @param kind whether the token belongs to the application or to a user
- * @param scopes the requested scopes, sorted and without duplicates
- * @param audience the requested audience, or {@code null}
- * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system keys
  * @since 0.1.0
  */
-public record TokenKey(String registrationId, TokenKind kind, List<String> scopes, @Nullable String audience,
-		@Nullable String subjectDigest) {
+public final class TokenKey {
 
 	private static final HexFormat HEX = HexFormat.of();
 
-	public TokenKey {
+	private final String registrationId;
+
+	private final TokenKind kind;
+
+	private final List<String> scopes;
+
+	private final @Nullable String audience;
+
+	private final @Nullable String subjectDigest;
+
+	private final int hash;
+
+	/**
+	 * Create a key.
+	 * @param registrationId the client registration id
+	 * @param kind whether the token belongs to the application or to a user
+	 * @param scopes the requested scopes; kept sorted and without duplicates
+	 * @param audience the requested audience, or {@code null}
+	 * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system
+	 * keys
+	 */
+	public TokenKey(String registrationId, TokenKind kind, List<String> scopes, @Nullable String audience,
+			@Nullable String subjectDigest) {
 		Objects.requireNonNull(registrationId, "registrationId must not be null");
 		Objects.requireNonNull(kind, "kind must not be null");
-		scopes = scopes.stream().distinct().sorted().toList();
 		if (kind == TokenKind.USER && subjectDigest == null) {
 			throw new IllegalArgumentException("A USER key needs a subject digest");
 		}
 		if (kind == TokenKind.SYSTEM && subjectDigest != null) {
 			throw new IllegalArgumentException("A SYSTEM key must not hold a subject digest");
 		}
+		this.registrationId = registrationId;
+		this.kind = kind;
+		this.scopes = scopes.stream().distinct().sorted().toList();
+		this.audience = audience;
+		this.subjectDigest = subjectDigest;
+		this.hash = Objects.hash(registrationId, kind, this.scopes, audience, subjectDigest);
+	}
+
+	/**
+	 * Return the client registration id.
+	 * @return the registration id
+	 */
+	public String registrationId() {
+		return this.registrationId;
+	}
+
+	/**
+	 * Return whether the token belongs to the application or to a user.
+	 * @return the kind
+	 */
+	public TokenKind kind() {
+		return this.kind;
+	}
+
+	/**
+	 * Return the requested scopes, sorted and without duplicates.
+	 * @return the scopes
+	 */
+	public List<String> scopes() {
+		return this.scopes;
+	}
+
+	/**
+	 * Return the requested audience.
+	 * @return the audience, or {@code null}
+	 */
+	public @Nullable String audience() {
+		return this.audience;
+	}
+
+	/**
+	 * Return the hex SHA-256 digest of the subject.
+	 * @return the digest, {@code null} for system keys
+	 */
+	public @Nullable String subjectDigest() {
+		return this.subjectDigest;
+	}
+
+	@Override
+	public boolean equals(@Nullable Object other) {
+		if (this == other) {
+			return true;
+		}
+		return other instanceof TokenKey that && this.hash == that.hash && this.kind == that.kind
+				&& this.registrationId.equals(that.registrationId) && this.scopes.equals(that.scopes)
+				&& Objects.equals(this.audience, that.audience)
+				&& Objects.equals(this.subjectDigest, that.subjectDigest);
+	}
+
+	@Override
+	public int hashCode() {
+		return this.hash;
+	}
+
+	@Override
+	public String toString() {
+		return "TokenKey[registrationId=" + this.registrationId + ", kind=" + this.kind + ", scopes=" + this.scopes
+				+ ", audience=" + this.audience + ", subjectDigest=" + this.subjectDigest + "]";
 	}
 
 	/**
