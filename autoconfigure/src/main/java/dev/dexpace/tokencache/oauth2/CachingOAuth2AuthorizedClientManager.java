@@ -6,6 +6,8 @@ import java.time.Instant;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import org.apache.commons.logging.Log;
@@ -32,7 +34,7 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  *
  * @since 0.1.0
  */
-public final class CachingOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager {
+public final class CachingOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager, TokenCacheListenerAware {
 
 	private static final Log logger = LogFactory.getLog(CachingOAuth2AuthorizedClientManager.class);
 
@@ -53,6 +55,8 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
 
 	private final CacheFaults faults = new CacheFaults();
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	/**
 	 * Create a manager.
@@ -126,6 +130,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 			CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
 					rejected.getScopes(), null, Instant.EPOCH);
 			guarded("delete", () -> this.cache.delete(key, token));
+			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
 		}
 	}
 
@@ -140,6 +145,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, principal) : null;
 		if (key != null) {
 			guarded("delete", () -> this.cache.delete(key));
+			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
 		}
 	}
 
@@ -163,7 +169,9 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	private @Nullable CachedToken obtain(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
 		CachedToken cached = read(key);
-		if (usable(cached, rejected)) {
+		boolean hit = usable(cached, rejected);
+		this.listener.lookup(key.kind(), hit);
+		if (hit) {
 			return cached;
 		}
 		CachedToken token = this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
@@ -181,7 +189,9 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		if (usable(cached, rejected)) {
 			return cached;
 		}
-		OAuth2AuthorizedClient client = this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected));
+		OAuth2AuthorizeRequest request = delegateRequest(registration, authorizeRequest, rejected);
+		OAuth2AuthorizedClient client = this.listener.tokenRequest(key.registrationId(), key.kind(),
+				() -> this.delegate.authorize(request));
 		if (client == null) {
 			return null;
 		}
@@ -235,6 +245,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 		catch (RuntimeException ex) {
 			this.faults.failed("get", ex);
+			this.listener.cacheError("get");
 			return null;
 		}
 	}
@@ -246,6 +257,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 		catch (RuntimeException ex) {
 			this.faults.failed(operation, ex);
+			this.listener.cacheError(operation);
 		}
 	}
 
@@ -261,6 +273,15 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	private static OAuth2AccessToken.TokenType tokenType(String value) {
 		return OAuth2AccessToken.TokenType.DPOP.getValue().equalsIgnoreCase(value) ? OAuth2AccessToken.TokenType.DPOP
 				: OAuth2AccessToken.TokenType.BEARER;
+	}
+
+	/**
+	 * Report lookups, token requests, invalidations and cache errors to a listener.
+	 * @param listener the listener
+	 */
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
 	}
 
 	/**
