@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param registrationId the client registration id
  * @param kind the tier
- * @param scopes the scopes the token was granted
+ * @param scopes the scopes the token was granted (for an in-memory entry whose token
+ * response named none, the requested scopes)
  * @param audience the requested audience, or {@code null} if none or not known to the
  * cache
  * @param keyDigest the hex SHA-256 of the key (see {@link #keyDigest(TokenKey)}); the
@@ -32,13 +33,15 @@ public record TokenCacheEntry(String registrationId, TokenKind kind, Set<String>
 	}
 
 	/**
-	 * Describe a cached token.
+	 * Describe a cached token. A token response without {@code scope} granted the
+	 * requested scopes (RFC 6749 section 5.1), so then the key's scopes are shown.
 	 * @param key its key
 	 * @param token the token
 	 * @return the entry
 	 */
 	public static TokenCacheEntry of(TokenKey key, CachedToken token) {
-		return new TokenCacheEntry(key.registrationId(), key.kind(), token.scopes(), key.audience(), keyDigest(key),
+		Set<String> scopes = token.scopes().isEmpty() ? Set.copyOf(key.scopes()) : token.scopes();
+		return new TokenCacheEntry(key.registrationId(), key.kind(), scopes, key.audience(), keyDigest(key),
 				token.expiresAt());
 	}
 
