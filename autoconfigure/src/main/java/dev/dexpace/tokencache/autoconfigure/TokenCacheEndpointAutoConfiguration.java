@@ -24,10 +24,11 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = TokenCacheAutoConfiguration.class)
 @ConditionalOnClass(name = "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint")
 @ConditionalOnBean(TokenCache.class)
-@ConditionalOnAvailableEndpoint(TokenCacheEndpoint.class)
 public final class TokenCacheEndpointAutoConfiguration {
 
+	// On the method, not the class: its condition is loaded only once Actuator is known to be there.
 	@Bean
+	@ConditionalOnAvailableEndpoint
 	@ConditionalOnMissingBean
 	TokenCacheEndpoint tokenCacheEndpoint(TokenCache tokenCache, ObjectProvider<TokenCacheListener> listeners) {
 		return new TokenCacheEndpoint(tokenCache, TokenCacheListener.of(listeners.orderedStream().toList()),

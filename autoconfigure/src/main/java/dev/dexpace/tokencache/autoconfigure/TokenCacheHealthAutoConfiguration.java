@@ -22,12 +22,13 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
 		"org.springframework.data.redis.connection.RedisConnectionFactory" })
 @ConditionalOnBean(RedisTokenCache.class)
-@ConditionalOnEnabledHealthIndicator("tokencache")
 public final class TokenCacheHealthAutoConfiguration {
 
 	private static final Duration MIN_PING_WAIT = Duration.ofSeconds(1);
 
+	// On the method, not the class: its condition is loaded only once the classes are known to be there.
 	@Bean
+	@ConditionalOnEnabledHealthIndicator("tokencache")
 	@ConditionalOnMissingBean(name = "tokenCacheHealthIndicator")
 	RedisTokenCacheHealthIndicator tokenCacheHealthIndicator(RedisTokenCache tokenCache,
 			TokenCacheProperties properties) {
