@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.actuate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -139,14 +140,14 @@ public class TokenCacheEndpoint {
 	 * does not store it in plain form)
 	 * @param keyDigest the hex SHA-256 of the key
 	 * @param expiresAt when the token really expires, ISO-8601
-	 * @param remainingLifetime how long until then, ISO-8601 (the cache drops the token
-	 * the expiry buffer earlier)
+	 * @param remainingLifetime how long until then in whole seconds, ISO-8601 (the cache
+	 * drops the token the expiry buffer earlier)
 	 */
 	public record EntryDescriptor(String registration, String kind, List<String> scopes, @Nullable String audience,
 			String keyDigest, String expiresAt, String remainingLifetime) {
 
 		static EntryDescriptor of(TokenCacheEntry entry, Instant now) {
-			Duration remaining = Duration.between(now, entry.expiresAt());
+			Duration remaining = Duration.between(now, entry.expiresAt()).truncatedTo(ChronoUnit.SECONDS);
 			return new EntryDescriptor(entry.registrationId(), entry.kind().name().toLowerCase(Locale.ROOT),
 					entry.scopes().stream().sorted().toList(), entry.audience(), entry.keyDigest(),
 					entry.expiresAt().toString(), (remaining.isNegative() ? Duration.ZERO : remaining).toString());
