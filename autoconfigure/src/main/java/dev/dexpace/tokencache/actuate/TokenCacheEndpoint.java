@@ -83,8 +83,8 @@ public class TokenCacheEndpoint {
 	 */
 	@DeleteOperation
 	public DeletedDescriptor deleteAll() {
-		List<TokenCacheEntry> entries = (this.cache instanceof TokenCacheInspector inspector) ? inspector.entries()
-				: null;
+		@Nullable List<TokenCacheEntry> entries = (this.cache instanceof TokenCacheInspector inspector)
+				? inspector.entries() : null;
 		this.cache.clear();
 		if (entries == null) {
 			return new DeletedDescriptor(null);
