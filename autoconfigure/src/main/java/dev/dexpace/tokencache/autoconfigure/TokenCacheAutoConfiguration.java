@@ -51,7 +51,7 @@ import org.springframework.web.client.RestClient;
 @EnableConfigurationProperties(TokenCacheProperties.class)
 @Import({ TokenCacheConfigurations.MemoryTokenCacheConfiguration.class,
 		TokenCacheConfigurations.NoOpTokenCacheConfiguration.class, RedisTokenCacheConfiguration.class,
-		RedisTokenCacheUnavailableConfiguration.class })
+		RedisTokenCacheUnavailableConfiguration.class, TokenCacheListenerConfiguration.class })
 public final class TokenCacheAutoConfiguration {
 
 	@Bean

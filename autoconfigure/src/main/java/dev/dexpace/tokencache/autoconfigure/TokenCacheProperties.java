@@ -354,7 +354,7 @@ public class TokenCacheProperties implements InitializingBean {
 	/**
 	 * Show a duration the way it is written in properties ({@code -5m}), not as ISO-8601.
 	 */
-	private static String format(Duration duration) {
+	static String format(Duration duration) {
 		if (duration.isZero()) {
 			return "0s";
 		}

@@ -2,13 +2,20 @@ package dev.dexpace.tokencache.memory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenCacheEntry;
+import dev.dexpace.tokencache.TokenCacheInspector;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.CacheLifetime;
@@ -23,11 +30,13 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1.0
  */
-public final class InMemoryTokenCache implements TokenCache {
+public final class InMemoryTokenCache implements TokenCache, TokenCacheInspector, TokenCacheListenerAware {
 
 	private final Cache<TokenKey, CachedToken> systemTokens;
 
 	private final Cache<TokenKey, CachedToken> userTokens;
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	/**
 	 * Create a cache on the system clocks.
@@ -61,7 +70,7 @@ public final class InMemoryTokenCache implements TokenCache {
 		this.userTokens = tier(maxUserTokens, expiry, ticker);
 	}
 
-	private static Cache<TokenKey, CachedToken> tier(int maximumSize, TokenExpiry expiry, Ticker ticker) {
+	private Cache<TokenKey, CachedToken> tier(int maximumSize, TokenExpiry expiry, Ticker ticker) {
 		// Maintenance runs on the calling thread: a write evicts before it returns, so the
 		// bound holds, and a read never wakes a pool thread (an unpark per few reads costs
 		// more than the lookup itself).
@@ -70,6 +79,7 @@ public final class InMemoryTokenCache implements TokenCache {
 			.expireAfter(expiry)
 			.ticker(ticker)
 			.executor(Runnable::run)
+			.evictionListener(this::evicted)
 			.build();
 	}
 
@@ -97,6 +107,46 @@ public final class InMemoryTokenCache implements TokenCache {
 	public void clear() {
 		this.systemTokens.invalidateAll();
 		this.userTokens.invalidateAll();
+	}
+
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
+	}
+
+	private void evicted(@Nullable TokenKey key, @Nullable CachedToken token, RemovalCause cause) {
+		if (key == null) {
+			return;
+		}
+		if (cause == RemovalCause.SIZE) {
+			this.listener.evicted(key.kind(), TokenCacheListener.EvictionCause.SIZE);
+		}
+		else if (cause == RemovalCause.EXPIRED) {
+			this.listener.evicted(key.kind(), TokenCacheListener.EvictionCause.EXPIRED);
+		}
+	}
+
+	@Override
+	public List<TokenCacheEntry> entries() {
+		List<TokenCacheEntry> entries = new ArrayList<>();
+		for (Cache<TokenKey, CachedToken> tier : List.of(this.systemTokens, this.userTokens)) {
+			// asMap() views hide expired entries that maintenance has not removed yet.
+			tier.asMap().forEach((key, token) -> entries.add(TokenCacheEntry.of(key, token)));
+		}
+		return entries;
+	}
+
+	@Override
+	public long deleteRegistration(String registrationId) {
+		long deleted = 0;
+		for (Cache<TokenKey, CachedToken> tier : List.of(this.systemTokens, this.userTokens)) {
+			for (TokenKey key : List.copyOf(tier.asMap().keySet())) {
+				if (key.registrationId().equals(registrationId) && tier.asMap().remove(key) != null) {
+					deleted++;
+				}
+			}
+		}
+		return deleted;
 	}
 
 	/**

@@ -6,6 +6,8 @@ import java.time.Instant;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
@@ -45,7 +47,8 @@ import org.springframework.util.Assert;
  *
  * @since 0.1.0
  */
-public final class CachingOAuth2AuthorizedClientManager implements OAuth2AuthorizedClientManager, AutoCloseable {
+public final class CachingOAuth2AuthorizedClientManager
+		implements OAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(CachingOAuth2AuthorizedClientManager.class);
 
@@ -74,6 +77,8 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	private Duration expiryBuffer = Duration.ZERO;
 
 	private volatile AuthorizedTokens tokens = new AuthorizedTokens(new RefreshSchedule(Duration.ZERO, Duration.ZERO));
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	/**
 	 * Create a manager.
@@ -173,6 +178,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 			CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
 					rejected.getScopes(), null, Instant.EPOCH);
 			guarded("delete", () -> this.cache.delete(key, token));
+			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
 		}
 	}
 
@@ -188,6 +194,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		if (key != null) {
 			this.tokens.forget(key);
 			guarded("delete", () -> this.cache.delete(key));
+			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
 		}
 	}
 
@@ -204,7 +211,9 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 		String rejectedValue = (rejected != null) ? rejected.getTokenValue() : null;
 		CachedToken cached = read(key);
-		if (cached != null && !cached.tokenValue().equals(rejectedValue)) {
+		boolean found = cached != null && !cached.tokenValue().equals(rejectedValue);
+		this.listener.lookup(key.kind(), found);
+		if (found) {
 			// The hit path: no token request, and for a system key no new object either.
 			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal.getName());
 			if (this.clock.millis() >= hit.refreshAtMillis()) {
@@ -329,8 +338,9 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	 */
 	private @Nullable CachedToken fetchFromDelegate(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
-		OAuth2AuthorizedClient client = this.delegate
-			.authorize(delegateRequest(registration, authorizeRequest, replacing, rejected));
+		OAuth2AuthorizeRequest request = delegateRequest(registration, authorizeRequest, replacing, rejected);
+		OAuth2AuthorizedClient client = this.listener.tokenRequest(key.registrationId(), key.kind(),
+				() -> this.delegate.authorize(request));
 		if (client == null) {
 			return null;
 		}
@@ -381,6 +391,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 		catch (RuntimeException ex) {
 			this.faults.failed("get", ex);
+			this.listener.cacheError("get");
 			return null;
 		}
 	}
@@ -392,6 +403,7 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 		}
 		catch (RuntimeException ex) {
 			this.faults.failed(operation, ex);
+			this.listener.cacheError(operation);
 		}
 	}
 
@@ -422,6 +434,15 @@ public final class CachingOAuth2AuthorizedClientManager implements OAuth2Authori
 	@Override
 	public void close() {
 		this.refresher.close();
+	}
+
+	/**
+	 * Report lookups, token requests, invalidations and cache errors to a listener.
+	 * @param listener the listener
+	 */
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
 	}
 
 	/**

@@ -18,6 +18,7 @@ import java.util.function.LongSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import dev.dexpace.tokencache.TokenCacheListener;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +65,8 @@ final class RedisFaultGuard implements AutoCloseable {
 	private final AtomicLong failures = new AtomicLong();
 
 	private final AtomicLong skipped = new AtomicLong();
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	// When the last failure was recorded: a success of an operation that started earlier
 	// says nothing about Redis now, so it neither closes the circuit nor ends an outage.
@@ -130,8 +133,10 @@ final class RedisFaultGuard implements AutoCloseable {
 	 * @return whether it succeeded in time
 	 */
 	boolean warmUp(Runnable action, Duration maxWait) {
+		Future<?> future = null;
 		try {
-			this.executor.submit(action).get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+			future = this.executor.submit(action);
+			future.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
 			return true;
 		}
 		catch (InterruptedException ex) {
@@ -139,6 +144,10 @@ final class RedisFaultGuard implements AutoCloseable {
 			return false;
 		}
 		catch (ExecutionException | TimeoutException | RejectedExecutionException ex) {
+			if (future != null) {
+				// Repeated health checks must not pile up blocked commands on the pool.
+				future.cancel(true);
+			}
 			if (logger.isDebugEnabled()) {
 				logger.debug("Redis token cache could not connect at start-up", ex);
 			}
@@ -207,6 +216,7 @@ final class RedisFaultGuard implements AutoCloseable {
 	private void failed(String operation, Throwable ex) {
 		this.lastFailure = this.nanoTime.getAsLong();
 		this.failures.incrementAndGet();
+		this.listener.cacheError(operation);
 		int consecutive = this.consecutiveFailures.incrementAndGet();
 		if (this.outage.compareAndSet(false, true)) {
 			// The exception's message is left out on purpose: it is the client's text, not ours.
@@ -224,6 +234,10 @@ final class RedisFaultGuard implements AutoCloseable {
 				logger.debug("Redis token cache circuit opened after " + consecutive + " consecutive failures");
 			}
 		}
+	}
+
+	void setListener(TokenCacheListener listener) {
+		this.listener = listener;
 	}
 
 	/**

@@ -2,7 +2,10 @@ package dev.dexpace.tokencache.redis;
 
 import java.util.Locale;
 
+import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.TokenKind;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The layout of our Redis keys:
@@ -28,13 +31,44 @@ final class RedisKeys {
 	 * @return the Redis key
 	 */
 	String of(TokenKey key) {
-		String subject = (key.subjectDigest() != null) ? key.subjectDigest() : "";
-		String audience = (key.audience() != null) ? key.audience() : "";
-		// NUL separates the parts: none of them can contain it, so two keys never collide.
-		String identity = key.registrationId() + '\0' + String.join(" ", key.scopes()) + '\0' + audience + '\0'
-				+ subject;
 		return this.prefix + key.kind().name().toLowerCase(Locale.ROOT) + ':' + key.registrationId() + ':'
-				+ TokenKey.digest(identity);
+				+ TokenCacheEntry.keyDigest(key);
+	}
+
+	/**
+	 * Split one of our Redis keys into kind, registration id and digest.
+	 * @param redisKey the Redis key
+	 * @return the parts, or {@code null} if the key is not laid out as ours
+	 */
+	@Nullable Parsed parse(String redisKey) {
+		if (!redisKey.startsWith(this.prefix)) {
+			return null;
+		}
+		String rest = redisKey.substring(this.prefix.length());
+		int kindEnd = rest.indexOf(':');
+		int digestStart = rest.lastIndexOf(':');
+		if (kindEnd <= 0 || digestStart <= kindEnd + 1 || digestStart == rest.length() - 1) {
+			return null;
+		}
+		TokenKind kind = switch (rest.substring(0, kindEnd)) {
+			case "system" -> TokenKind.SYSTEM;
+			case "user" -> TokenKind.USER;
+			default -> null;
+		};
+		if (kind == null) {
+			return null;
+		}
+		return new Parsed(kind, rest.substring(kindEnd + 1, digestStart), rest.substring(digestStart + 1));
+	}
+
+	/**
+	 * Return a SCAN {@code MATCH} pattern for the keys of one kind and registration.
+	 * @param kind the kind
+	 * @param registrationId the client registration id
+	 * @return the pattern
+	 */
+	String pattern(TokenKind kind, String registrationId) {
+		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':' + registrationId + ':') + '*';
 	}
 
 	/**
@@ -43,18 +77,33 @@ final class RedisKeys {
 	 * @return the pattern
 	 */
 	String pattern() {
-		StringBuilder pattern = new StringBuilder(this.prefix.length() + 2);
-		for (char c : this.prefix.toCharArray()) {
+		return escape(this.prefix) + '*';
+	}
+
+	private static String escape(String literal) {
+		StringBuilder pattern = new StringBuilder(literal.length() + 2);
+		for (char c : literal.toCharArray()) {
 			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
 				pattern.append('\\');
 			}
 			pattern.append(c);
 		}
-		return pattern.append('*').toString();
+		return pattern.toString();
 	}
 
 	String prefix() {
 		return this.prefix;
+	}
+
+	/**
+	 * The parts of one of our Redis keys.
+	 *
+	 * @param kind the kind
+	 * @param registrationId the client registration id
+	 * @param digest the key digest
+	 */
+	record Parsed(TokenKind kind, String registrationId, String digest) {
+
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,10 +8,16 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenCacheEntry;
+import dev.dexpace.tokencache.TokenCacheInspector;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.CacheLifetime;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -57,7 +64,7 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  *
  * @since 0.1.0
  */
-public final class RedisTokenCache implements TokenCache, AutoCloseable {
+public final class RedisTokenCache implements TokenCache, TokenCacheInspector, TokenCacheListenerAware, AutoCloseable {
 
 	/**
 	 * The default key prefix.
@@ -86,6 +93,8 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 	private final RedisFaultGuard guard;
 
 	private final AtomicLong corruptValues = new AtomicLong();
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	private RedisTokenCache(Builder builder) {
 		this.connectionFactory = builder.connectionFactory;
@@ -131,7 +140,7 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 		if (value == null) {
 			return null;
 		}
-		CachedToken token = decode(redisKey, value);
+		CachedToken token = decode(key.kind(), redisKey, value);
 		// Redis expires the key on the writer's clock; check again on ours, in case they differ.
 		if (token == null || CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero()) {
 			return null;
@@ -171,7 +180,7 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 		if (value == null) {
 			return;
 		}
-		CachedToken current = decode(redisKey, value);
+		CachedToken current = decode(key.kind(), redisKey, value);
 		if (current != null && current.sameTokenAs(rejected)) {
 			compareAndDelete(redisKey, value);
 		}
@@ -180,18 +189,93 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 	@Override
 	public void clear() {
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			ScanOptions options = ScanOptions.scanOptions().match(this.keys.pattern()).count(SCAN_BATCH).build();
-			if (connection instanceof RedisClusterConnection cluster) {
-				for (RedisClusterNode node : cluster.clusterGetNodes()) {
-					if (node.isMaster()) {
-						unlinkAll(connection, cluster.scan(node, options));
+			scan(connection, this.keys.pattern(), RedisTokenCache::unlinkAll);
+		}
+	}
+
+	/**
+	 * Walk our prefix with {@code SCAN} and decode every value. User tokens show no
+	 * audience: it is part of the key's digest and not stored in plain form.
+	 */
+	@Override
+	public List<TokenCacheEntry> entries() {
+		List<TokenCacheEntry> entries = new ArrayList<>();
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			scan(connection, this.keys.pattern(), (conn, cursor) -> {
+				try (cursor) {
+					while (cursor.hasNext()) {
+						TokenCacheEntry entry = entry(conn, new String(cursor.next(), StandardCharsets.UTF_8));
+						if (entry != null) {
+							entries.add(entry);
+						}
 					}
 				}
-			}
-			else {
-				unlinkAll(connection, connection.keyCommands().scan(options));
+			});
+		}
+		return entries;
+	}
+
+	private @Nullable TokenCacheEntry entry(RedisConnection connection, String redisKey) {
+		RedisKeys.Parsed parsed = this.keys.parse(redisKey);
+		byte[] value = (parsed != null) ? connection.stringCommands().get(redisKey.getBytes(StandardCharsets.UTF_8))
+				: null;
+		if (parsed == null || value == null) {
+			return null;
+		}
+		if (this.codec.decode(redisKey, value) instanceof TokenValueCodec.Token token) {
+			return new TokenCacheEntry(parsed.registrationId(), parsed.kind(), token.token().scopes(), null,
+					parsed.digest(), token.token().expiresAt());
+		}
+		return null;
+	}
+
+	@Override
+	public long deleteRegistration(String registrationId) {
+		long[] deleted = new long[1];
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			for (TokenKind kind : TokenKind.values()) {
+				scan(connection, this.keys.pattern(kind, registrationId), (conn, cursor) -> {
+					try (cursor) {
+						while (cursor.hasNext()) {
+							Long count = conn.keyCommands().unlink(cursor.next());
+							deleted[0] += (count != null) ? count : 0;
+						}
+					}
+				});
 			}
 		}
+		return deleted[0];
+	}
+
+	private static void scan(RedisConnection connection, String pattern,
+			BiConsumer<RedisConnection, Cursor<byte[]>> action) {
+		ScanOptions options = ScanOptions.scanOptions().match(pattern).count(SCAN_BATCH).build();
+		if (connection instanceof RedisClusterConnection cluster) {
+			for (RedisClusterNode node : cluster.clusterGetNodes()) {
+				if (node.isMaster()) {
+					action.accept(connection, cluster.scan(node, options));
+				}
+			}
+		}
+		else {
+			action.accept(connection, connection.keyCommands().scan(options));
+		}
+	}
+
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
+		this.guard.setListener(listener);
+	}
+
+	/**
+	 * Ask Redis for a {@code PONG} outside the circuit breaker, for health checks: the
+	 * answer neither opens nor closes the circuit.
+	 * @param maxWait how long to wait for Redis
+	 * @return whether Redis answered in time
+	 */
+	public boolean ping(Duration maxWait) {
+		return this.guard.warmUp(() -> this.redis.execute(RedisConnection::ping), maxWait);
 	}
 
 	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
@@ -218,7 +302,7 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 		batch.clear();
 	}
 
-	private @Nullable CachedToken decode(String redisKey, byte[] value) {
+	private @Nullable CachedToken decode(TokenKind kind, String redisKey, byte[] value) {
 		TokenValueCodec.Decoded decoded = this.codec.decode(redisKey, value);
 		if (decoded instanceof TokenValueCodec.Token token) {
 			return token.token();
@@ -236,6 +320,7 @@ public final class RedisTokenCache implements TokenCache, AutoCloseable {
 				}
 			}
 			compareAndDelete(redisKey, value);
+			this.listener.invalidated(kind, TokenCacheListener.InvalidationCause.CORRUPT);
 		}
 		else if (logger.isDebugEnabled()) {
 			logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "

@@ -1,6 +1,7 @@
 package dev.dexpace.tokencache.sample;
 
 import dev.dexpace.tokencache.TokenCache;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -23,9 +24,10 @@ class ClientConfiguration {
 	@Bean
 	Comparison comparison(ObjectProvider<RestClient.Builder> restClientBuilder,
 			LocalClientRegistrationRepository registrations, TokenCache tokenCache, TokenRequestCounter tokenRequests,
-			RevokedTokens revokedTokens, SampleProperties properties, Environment environment) {
+			RevokedTokens revokedTokens, SampleProperties properties, Environment environment,
+			MeterRegistry meterRegistry) {
 		return new Comparison(restClientBuilder, registrations, tokenCache, tokenRequests, revokedTokens, properties,
-				environment);
+				environment, meterRegistry);
 	}
 
 }

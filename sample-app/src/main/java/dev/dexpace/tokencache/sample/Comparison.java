@@ -1,7 +1,10 @@
 package dev.dexpace.tokencache.sample;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.sample.ComparisonReport.Lookups;
 import dev.dexpace.tokencache.sample.Workload.ScenarioResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
@@ -40,9 +43,12 @@ final class Comparison {
 
 	private final Workload warmUp;
 
+	private final MeterRegistry meterRegistry;
+
 	Comparison(ObjectProvider<RestClient.Builder> restClientBuilder, LocalClientRegistrationRepository registrations,
 			TokenCache tokenCache, TokenRequestCounter tokenRequests, RevokedTokens revokedTokens,
-			SampleProperties properties, Environment environment) {
+			SampleProperties properties, Environment environment, MeterRegistry meterRegistry) {
+		this.meterRegistry = meterRegistry;
 		this.restClientBuilder = restClientBuilder;
 		this.registrations = registrations;
 		this.tokenCache = tokenCache;
@@ -65,7 +71,9 @@ final class Comparison {
 			this.warmUp.run(tokenCacheClient());
 			this.warmUp.run(stockClient());
 		}
+		Lookups before = lookups();
 		ScenarioResult tokenCache = runTokenCache(0);
+		Lookups lookups = lookups().minus(before);
 		ScenarioResult stock = runStock(0);
 		ScenarioResult tokenCacheRevoked = null;
 		ScenarioResult stockRevoked = null;
@@ -74,7 +82,23 @@ final class Comparison {
 			tokenCacheRevoked = runTokenCache(midRun);
 			stockRevoked = runStock(midRun);
 		}
-		return new ComparisonReport(this.properties, tokenCache, stock, tokenCacheRevoked, stockRevoked);
+		return new ComparisonReport(this.properties, tokenCache, stock, tokenCacheRevoked, stockRevoked, lookups);
+	}
+
+	/**
+	 * Read the token cache's lookup counters, the same figures /actuator/metrics shows.
+	 */
+	private Lookups lookups() {
+		return new Lookups(sum("hit"), sum("miss"));
+	}
+
+	private long sum(String result) {
+		return (long) this.meterRegistry.find("dexpace.token.cache.lookups")
+			.tag("result", result)
+			.counters()
+			.stream()
+			.mapToDouble(Counter::count)
+			.sum();
 	}
 
 	private ScenarioResult runTokenCache(long revokeAtCall) {

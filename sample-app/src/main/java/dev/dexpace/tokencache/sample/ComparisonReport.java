@@ -13,9 +13,11 @@ import org.jspecify.annotations.Nullable;
  * @param stock the run through stock Spring Security
  * @param tokenCacheRevoked the run through the token cache while a token was revoked
  * @param stockRevoked the run through stock Spring Security while a token was revoked
+ * @param tokenCacheLookups the token cache's lookups during its first run, from its
+ * metrics
  */
 record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, ScenarioResult stock,
-		@Nullable ScenarioResult tokenCacheRevoked, @Nullable ScenarioResult stockRevoked) {
+		@Nullable ScenarioResult tokenCacheRevoked, @Nullable ScenarioResult stockRevoked, Lookups tokenCacheLookups) {
 
 	private static final String ROW = "%-16s%22s%24s%n";
 
@@ -32,6 +34,7 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 		report.append(String.format(Locale.ROOT, ROW, "", "dexpace token cache", "stock Spring Security"));
 		table(report, this.tokenCache, this.stock);
 		report.append(String.format(Locale.ROOT, "%n%s%n", ratio()));
+		report.append(String.format(Locale.ROOT, "%s%n", hitRatio()));
 		if (this.tokenCacheRevoked != null && this.stockRevoked != null) {
 			report.append(String.format(Locale.ROOT, "%nThe same again, while the API revokes the token of call %,d:%n",
 					Math.max(1, this.workload.calls() / 2)));
@@ -65,6 +68,17 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 		return (failure != null) ? failure : "-";
 	}
 
+	private String hitRatio() {
+		Lookups lookups = this.tokenCacheLookups;
+		long total = lookups.hits() + lookups.misses();
+		if (total == 0) {
+			return "The token cache's metrics counted no lookups.";
+		}
+		return String.format(Locale.ROOT,
+				"Token cache hit ratio (metric dexpace.token.cache.lookups): %.2f %% (%,d hits, %,d misses).",
+				100.0 * lookups.hits() / total, lookups.hits(), lookups.misses());
+	}
+
 	private String ratio() {
 		long cached = this.tokenCache.tokenRequests();
 		long stock = this.stock.tokenRequests();
@@ -74,6 +88,20 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 		double ratio = (double) stock / cached;
 		return String.format(Locale.ROOT, "Stock Spring Security made %s times as many token requests as the token cache.",
 				(ratio >= 10) ? String.format(Locale.ROOT, "%,.0f", ratio) : String.format(Locale.ROOT, "%.1f", ratio));
+	}
+
+	/**
+	 * Lookups in the token cache, as counted by its metrics.
+	 *
+	 * @param hits the lookups that found a token
+	 * @param misses the lookups that did not
+	 */
+	record Lookups(long hits, long misses) {
+
+		Lookups minus(Lookups earlier) {
+			return new Lookups(this.hits - earlier.hits, this.misses - earlier.misses);
+		}
+
 	}
 
 }

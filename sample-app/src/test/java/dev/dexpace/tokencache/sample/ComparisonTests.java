@@ -59,4 +59,12 @@ class ComparisonTests {
 		assertThat(stock.firstFailure()).isEqualTo("HTTP 401");
 	}
 
+	@Test
+	void hitRatioComesFromTheTokenCacheMetrics() {
+		ComparisonReport.Lookups lookups = this.report.tokenCacheLookups();
+		// One lookup per call; only threads that looked before the one token arrived missed.
+		assertThat(lookups.hits() + lookups.misses()).isEqualTo(200);
+		assertThat(lookups.misses()).isBetween(1L, 8L);
+	}
+
 }

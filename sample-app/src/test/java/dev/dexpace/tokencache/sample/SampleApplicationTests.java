@@ -33,12 +33,14 @@ class SampleApplicationTests {
 			.containsPattern("calls\\s+40\\s+40")
 			.containsPattern("failed calls\\s+0\\s+0")
 			.contains("Stock Spring Security made")
+			.containsPattern("Token cache hit ratio \\(metric dexpace.token.cache.lookups\\): \\d+\\.\\d\\d %")
 			.contains("first made 10 warm-up calls")
 			.contains("while the API revokes the token of call 20");
 		Matcher tokenRequests = TOKEN_REQUESTS.matcher(report);
 		assertThat(tokenRequests.find()).isTrue();
 		assertThat(Integer.parseInt(tokenRequests.group(1))).isEqualTo(1);
 		assertThat(Integer.parseInt(tokenRequests.group(2))).isGreaterThanOrEqualTo(10);
+		assertThat(output.getAll()).contains("Token cache: type=memory, max-system-tokens=32");
 		// Access tokens of the embedded server are JWTs: three base64url parts.
 		assertThat(output.getAll()).doesNotContainPattern("eyJ[\\w-]+\\.[\\w-]+\\.[\\w-]+");
 	}

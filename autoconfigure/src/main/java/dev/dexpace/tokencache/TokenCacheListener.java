@@ -1,0 +1,135 @@
+package dev.dexpace.tokencache;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Told what the token cache does, so that metrics and traces can be kept without the
+ * cache knowing about them. The caching manager reports lookups, token requests and
+ * invalidations; caches that implement {@link TokenCacheListenerAware} report evictions
+ * and backend errors.
+ * <p>
+ * Callbacks run on the calling thread, {@link #lookup(TokenKind, boolean) lookup} on
+ * every cached call: implementations must be fast, must not allocate per call where they
+ * can avoid it, and must not throw. Every method does nothing by default.
+ *
+ * @since 0.1.0
+ */
+public interface TokenCacheListener {
+
+	/**
+	 * A listener that does nothing.
+	 */
+	TokenCacheListener NONE = new TokenCacheListener() {
+
+		@Override
+		public String toString() {
+			return "TokenCacheListener.NONE";
+		}
+
+	};
+
+	/**
+	 * A caller looked a token up in the cache.
+	 * @param kind the tier of the key
+	 * @param hit whether a usable token was found
+	 */
+	default void lookup(TokenKind kind, boolean hit) {
+	}
+
+	/**
+	 * The cache asks the identity provider for a token. An implementation runs the request
+	 * on the calling thread, exactly once, and returns its result or rethrows its failure;
+	 * it may time or trace it. A {@code null} result means no token was obtained.
+	 * @param <T> the type of the result
+	 * @param registrationId the client registration id
+	 * @param kind the tier of the key
+	 * @param request the token request
+	 * @return the result of the request
+	 */
+	default <T> @Nullable T tokenRequest(String registrationId, TokenKind kind, Supplier<@Nullable T> request) {
+		return request.get();
+	}
+
+	/**
+	 * A cached token was deleted, or asked to be deleted, for a reason other than its
+	 * expiry or the bound of the cache.
+	 * @param kind the tier of the key
+	 * @param cause why
+	 */
+	default void invalidated(TokenKind kind, InvalidationCause cause) {
+	}
+
+	/**
+	 * The cache dropped a token on its own.
+	 * @param kind the tier of the key
+	 * @param cause why
+	 */
+	default void evicted(TokenKind kind, EvictionCause cause) {
+	}
+
+	/**
+	 * An operation of the cache backend failed or timed out; the call went on without the
+	 * cache.
+	 * @param operation {@code get}, {@code put} or {@code delete}
+	 */
+	default void cacheError(String operation) {
+	}
+
+	/**
+	 * Return a listener that tells every given listener, in order.
+	 * @param listeners the listeners
+	 * @return the listener; {@link #NONE} for none, the listener itself for one
+	 */
+	static TokenCacheListener of(List<? extends TokenCacheListener> listeners) {
+		if (listeners.isEmpty()) {
+			return NONE;
+		}
+		if (listeners.size() == 1) {
+			return listeners.get(0);
+		}
+		return new CompositeTokenCacheListener(listeners);
+	}
+
+	/**
+	 * Why a token was invalidated.
+	 */
+	enum InvalidationCause {
+
+		/**
+		 * The downstream API rejected it with 401.
+		 */
+		UNAUTHORIZED,
+
+		/**
+		 * An operator removed it (the {@code tokencache} actuator endpoint).
+		 */
+		MANUAL,
+
+		/**
+		 * The stored value did not decode or open.
+		 */
+		CORRUPT
+
+	}
+
+	/**
+	 * Why the cache dropped a token on its own.
+	 */
+	enum EvictionCause {
+
+		/**
+		 * The tier was full.
+		 */
+		SIZE,
+
+		/**
+		 * The token reached its expiry minus the expiry buffer.
+		 */
+		EXPIRED
+
+	}
+
+}

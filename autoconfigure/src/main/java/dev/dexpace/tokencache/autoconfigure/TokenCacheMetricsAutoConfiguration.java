@@ -1,0 +1,84 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.memory.InMemoryTokenCache;
+import dev.dexpace.tokencache.metrics.RedisTokenCacheMeterBinder;
+import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
+import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
+import dev.dexpace.tokencache.metrics.TokenCacheObservations;
+import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
+import dev.dexpace.tokencache.redis.RedisTokenCache;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Micrometer metrics of the token cache, when the application has a
+ * {@link MeterRegistry}: lookups, invalidations, evictions and backend errors
+ * ({@link TokenCacheMetrics}), entries of the in-memory cache, the circuit of the Redis
+ * cache, and, when the application has no {@link ObservationRegistry} of its own, the
+ * token request timer.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(after = TokenCacheAutoConfiguration.class, afterName = {
+		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean({ MeterRegistry.class, TokenCache.class })
+public final class TokenCacheMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	TokenCacheMetrics tokenCacheMetrics(MeterRegistry meterRegistry) {
+		return new TokenCacheMetrics(meterRegistry);
+	}
+
+	@Bean
+	@ConditionalOnBean(InMemoryTokenCache.class)
+	TokenCacheMeterBinder tokenCacheMeterBinder(InMemoryTokenCache tokenCache) {
+		return new TokenCacheMeterBinder(tokenCache);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.data.redis.connection.RedisConnectionFactory")
+	static class RedisMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnBean(RedisTokenCache.class)
+		RedisTokenCacheMeterBinder redisTokenCacheMeterBinder(RedisTokenCache tokenCache) {
+			return new RedisTokenCacheMeterBinder(tokenCache);
+		}
+
+	}
+
+	/**
+	 * Without an application {@link ObservationRegistry}, token requests are still timed:
+	 * through a registry of our own whose only handler records meters.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean(ObservationRegistry.class)
+	static class StandaloneObservationConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TokenCacheObservations tokenCacheObservations(MeterRegistry meterRegistry,
+				ObjectProvider<TokenRequestObservationConvention> convention) {
+			ObservationRegistry registry = ObservationRegistry.create();
+			registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meterRegistry));
+			return new TokenCacheObservations(registry, convention.getIfUnique());
+		}
+
+	}
+
+}

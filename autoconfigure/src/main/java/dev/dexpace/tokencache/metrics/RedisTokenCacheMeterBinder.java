@@ -1,0 +1,50 @@
+package dev.dexpace.tokencache.metrics;
+
+import dev.dexpace.tokencache.redis.RedisTokenCache;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+/**
+ * Binds the state of a {@link RedisTokenCache}'s circuit breaker: the gauge
+ * {@value #CIRCUIT_OPEN} (1 while Redis is skipped after repeated failures, else 0) and
+ * the counter {@value #SKIPPED} of operations not sent to Redis meanwhile. Failed
+ * operations are counted by {@link TokenCacheMetrics}.
+ *
+ * @since 0.1.0
+ */
+public final class RedisTokenCacheMeterBinder implements MeterBinder {
+
+	/**
+	 * 1 while the cache skips Redis, else 0.
+	 */
+	public static final String CIRCUIT_OPEN = "dexpace.token.cache.redis.circuit.open";
+
+	/**
+	 * Operations not sent to Redis because the circuit was open.
+	 */
+	public static final String SKIPPED = "dexpace.token.cache.redis.skipped";
+
+	private final RedisTokenCache cache;
+
+	/**
+	 * Create a binder.
+	 * @param cache the cache
+	 */
+	public RedisTokenCacheMeterBinder(RedisTokenCache cache) {
+		this.cache = cache;
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		Gauge.builder(CIRCUIT_OPEN, this.cache, (cache) -> cache.isCircuitOpen() ? 1 : 0)
+			.description("Whether the Redis token cache skips Redis after repeated failures (1) or not (0)")
+			.strongReference(true)
+			.register(registry);
+		FunctionCounter.builder(SKIPPED, this.cache, RedisTokenCache::skipped)
+			.description("Redis token cache operations not sent to Redis while its circuit was open")
+			.register(registry);
+	}
+
+}
