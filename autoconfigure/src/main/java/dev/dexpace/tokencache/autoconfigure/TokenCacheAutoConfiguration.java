@@ -78,7 +78,7 @@ public final class TokenCacheAutoConfiguration {
 			Clock clock = Clock.systemUTC();
 			TokenResponseClients clients = new TokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getRegistration());
+					properties.getRegistration(), properties.getTokenRequestTimeout());
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();

@@ -67,6 +67,12 @@ public class TokenCacheProperties implements InitializingBean {
 	private boolean retryOnUnauthorized = true;
 
 	/**
+	 * How long a token request may take, connecting and reading the response included,
+	 * before it fails.
+	 */
+	private Duration tokenRequestTimeout = Duration.ofSeconds(10);
+
+	/**
 	 * Per client registration settings, keyed by registration id.
 	 */
 	private final Map<String, Registration> registration = new LinkedHashMap<>();
@@ -132,6 +138,14 @@ public class TokenCacheProperties implements InitializingBean {
 		this.retryOnUnauthorized = retryOnUnauthorized;
 	}
 
+	public Duration getTokenRequestTimeout() {
+		return this.tokenRequestTimeout;
+	}
+
+	public void setTokenRequestTimeout(Duration tokenRequestTimeout) {
+		this.tokenRequestTimeout = tokenRequestTimeout;
+	}
+
 	public Map<String, Registration> getRegistration() {
 		return this.registration;
 	}
@@ -156,6 +170,9 @@ public class TokenCacheProperties implements InitializingBean {
 		}
 		if (this.maxUserTokens <= 0) {
 			throw invalid("max-user-tokens", this.maxUserTokens, "must be positive");
+		}
+		if (this.tokenRequestTimeout.isNegative() || this.tokenRequestTimeout.isZero()) {
+			throw invalid("token-request-timeout", this.tokenRequestTimeout, "must be positive");
 		}
 		this.registration.forEach((id, settings) -> {
 			String type = settings.getSubjectTokenType();

@@ -1,15 +1,17 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.converter.FormHttpMessageConverter;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
-import org.springframework.security.oauth2.client.http.OAuth2ErrorResponseErrorHandler;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
 import org.springframework.util.LinkedMultiValueMap;
@@ -28,17 +30,31 @@ final class TokenResponseClients {
 	private final Map<String, TokenCacheProperties.Registration> registrations;
 
 	TokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations) {
+			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
 		this.restClient = RestClient.builder()
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
-				converters.addCustomConverter(messageConverter);
+				converters.addCustomConverter(TokenEndpointResponses.quiet(messageConverter));
 			})
-			.defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
+			.requestFactory(requestFactory(timeout))
+			.requestInterceptor(TokenEndpointResponses.boundedBodies())
+			.defaultStatusHandler(TokenEndpointResponses.errorHandler())
 			.build();
 		this.registrations = registrations;
+	}
+
+	/**
+	 * A token endpoint that accepts the connection and never answers must not hold the
+	 * calling thread, nor every caller waiting on its single-flight request, forever. The
+	 * read timeout of the JDK client covers the whole response, body included.
+	 */
+	private static JdkClientHttpRequestFactory requestFactory(Duration timeout) {
+		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
+				HttpClient.newBuilder().connectTimeout(timeout).build());
+		factory.setReadTimeout(timeout);
+		return factory;
 	}
 
 	RestClientClientCredentialsTokenResponseClient clientCredentials() {
