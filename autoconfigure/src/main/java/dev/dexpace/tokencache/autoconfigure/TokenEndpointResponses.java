@@ -3,7 +3,10 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -50,11 +53,25 @@ final class TokenEndpointResponses {
 	}
 
 	/**
-	 * Return an interceptor that bounds every response body.
+	 * Return an interceptor that bounds every response body and turns a timeout into an
+	 * error that says so (the JDK client only says "Request cancelled").
+	 * @param timeout the configured timeout, for the message
 	 * @return the interceptor
 	 */
-	static ClientHttpRequestInterceptor boundedBodies() {
-		return (request, body, execution) -> new BoundedResponse(execution.execute(request, body));
+	static ClientHttpRequestInterceptor guard(Duration timeout) {
+		return (request, body, execution) -> {
+			try {
+				return new BoundedResponse(execution.execute(request, body));
+			}
+			catch (HttpTimeoutException | SocketTimeoutException ex) {
+				throw timedOut(timeout);
+			}
+		};
+	}
+
+	private static OAuth2AuthorizationException timedOut(Duration timeout) {
+		return invalid("The token endpoint did not answer within " + timeout.toMillis()
+				+ " ms (dexpace.token-cache.token-request-timeout); the request timed out");
 	}
 
 	/**
@@ -70,8 +87,9 @@ final class TokenEndpointResponses {
 	 * @param delegate the converter
 	 * @return the wrapped converter
 	 */
-	static HttpMessageConverter<OAuth2AccessTokenResponse> quiet(OAuth2AccessTokenResponseHttpMessageConverter delegate) {
-		return new QuietTokenResponseConverter(delegate);
+	static HttpMessageConverter<OAuth2AccessTokenResponse> quiet(OAuth2AccessTokenResponseHttpMessageConverter delegate,
+			Duration timeout) {
+		return new QuietTokenResponseConverter(delegate, timeout);
 	}
 
 	private static OAuth2AuthorizationException invalid(String description) {
@@ -119,8 +137,11 @@ final class TokenEndpointResponses {
 
 		private final OAuth2AccessTokenResponseHttpMessageConverter delegate;
 
-		QuietTokenResponseConverter(OAuth2AccessTokenResponseHttpMessageConverter delegate) {
+		private final Duration timeout;
+
+		QuietTokenResponseConverter(OAuth2AccessTokenResponseHttpMessageConverter delegate, Duration timeout) {
 			this.delegate = delegate;
+			this.timeout = timeout;
 		}
 
 		@Override
@@ -145,7 +166,7 @@ final class TokenEndpointResponses {
 				return this.delegate.read(clazz, inputMessage);
 			}
 			catch (IOException | RuntimeException ex) {
-				throw explain(ex);
+				throw explain(ex, this.timeout);
 			}
 		}
 
@@ -160,11 +181,14 @@ final class TokenEndpointResponses {
 		 * token), an oversized body, or the kind of parse failure; drop the rest, including
 		 * the cause, whose message may quote the body.
 		 */
-		private static OAuth2AuthorizationException explain(Exception ex) {
+		private static OAuth2AuthorizationException explain(Exception ex, Duration timeout) {
 			boolean json = false;
 			for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
 				if (cause instanceof OAuth2AuthorizationException rejection) {
 					return rejection;
+				}
+				if (cause instanceof HttpTimeoutException || cause instanceof SocketTimeoutException) {
+					return timedOut(timeout);
 				}
 				if (cause instanceof BodyTooLargeException) {
 					return invalid("The token response is larger than " + MAX_BODY_BYTES + " bytes");

@@ -36,10 +36,10 @@ final class TokenResponseClients {
 		this.restClient = RestClient.builder()
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
-				converters.addCustomConverter(TokenEndpointResponses.quiet(messageConverter));
+				converters.addCustomConverter(TokenEndpointResponses.quiet(messageConverter, timeout));
 			})
 			.requestFactory(requestFactory(timeout))
-			.requestInterceptor(TokenEndpointResponses.boundedBodies())
+			.requestInterceptor(TokenEndpointResponses.guard(timeout))
 			.defaultStatusHandler(TokenEndpointResponses.errorHandler())
 			.build();
 		this.registrations = registrations;
