@@ -36,6 +36,7 @@ import org.slf4j.helpers.MessageFormatter;
  * {@code isTraceEnabled()} question, so every logger builds every message, reads each
  * message and its exception, and then leaves the ordinary level check to decide what is
  * printed. The filter is put back whenever Spring Boot's logging system resets Logback.
+ * Wire-protocol loggers (see {@link #wireProtocol(String)}) are left at their level.
  * <p>
  * Matching is a rolling hash over a 16-character window in the middle of each secret, so
  * scanning costs one hash step per character however many secrets are watched.
@@ -314,6 +315,16 @@ public final class SecretLeakDetector {
 	}
 
 	/**
+	 * Loggers that dump the raw wire protocol at TRACE: Lettuce's command encoder and
+	 * handler print every Redis command and reply, so with a plain (unencrypted) Redis
+	 * token cache they print the token values. That is what they are for; the README warns
+	 * about it. What they log at their configured level is still watched.
+	 */
+	static boolean wireProtocol(String logger) {
+		return logger.startsWith("io.lettuce.core.protocol.") || logger.startsWith("io.netty.");
+	}
+
+	/**
 	 * The turbo filter that reads every log event, at every level.
 	 */
 	static final class Capture extends TurboFilter {
@@ -328,8 +339,9 @@ public final class SecretLeakDetector {
 		public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
 				Throwable t) {
 			if (format == null && params == null && t == null) {
-				// isTraceEnabled() and friends: yes, so the message gets built and we see it.
-				return FilterReply.ACCEPT;
+				// isTraceEnabled() and friends: yes, so the message gets built and we see it;
+				// except for wire-protocol loggers, which dump what they send and receive.
+				return wireProtocol(logger.getName()) ? FilterReply.NEUTRAL : FilterReply.ACCEPT;
 			}
 			String where = "log " + level + " " + logger.getName();
 			String text = (format != null) ? MessageFormatter.arrayFormat(format, params).getMessage() : "";

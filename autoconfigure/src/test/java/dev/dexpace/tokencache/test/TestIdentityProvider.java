@@ -109,6 +109,7 @@ public final class TestIdentityProvider implements AutoCloseable {
 		this.server.createContext("/token", this::token);
 		this.server.createContext("/api", this::api);
 		this.server.createContext("/elsewhere", this::elsewhere);
+		this.server.createContext("/redirect", this::redirect);
 		this.server.setExecutor(this.executor);
 		this.server.start();
 	}
@@ -302,6 +303,25 @@ public final class TestIdentityProvider implements AutoCloseable {
 				return;
 			}
 			respond(exchange, 200, "{\"ok\":true}", null);
+		}
+	}
+
+	/**
+	 * Return a URI on this server that redirects (302) to the given location.
+	 * @param location where to redirect
+	 * @return the URI
+	 */
+	public String redirectUri(String location) {
+		return baseUrl() + "/redirect?to=" + java.net.URLEncoder.encode(location, StandardCharsets.UTF_8);
+	}
+
+	private void redirect(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			exchange.getRequestBody().readAllBytes();
+			String query = exchange.getRequestURI().getRawQuery();
+			String location = URLDecoder.decode(query.substring("to=".length()), StandardCharsets.UTF_8);
+			exchange.getResponseHeaders().set("Location", location);
+			exchange.sendResponseHeaders(302, -1);
 		}
 	}
 
