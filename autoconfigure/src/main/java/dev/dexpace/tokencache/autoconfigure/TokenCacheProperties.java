@@ -165,6 +165,12 @@ public class TokenCacheProperties implements InitializingBean {
 		if (this.expiryBuffer.isNegative()) {
 			throw invalid("expiry-buffer", this.expiryBuffer, "must not be negative");
 		}
+		if (this.expiryBuffer.compareTo(this.fallbackTtl) >= 0) {
+			// Else a token whose lifetime is unknown would never be cached: one token
+			// request per call, silently.
+			throw invalid("expiry-buffer", this.expiryBuffer,
+					"must be shorter than " + CONFIG_PREFIX + ".fallback-ttl (" + format(this.fallbackTtl) + ")");
+		}
 		if (this.maxSystemTokens <= 0) {
 			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");
 		}
