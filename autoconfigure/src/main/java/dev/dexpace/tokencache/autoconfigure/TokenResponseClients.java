@@ -33,7 +33,7 @@ final class TokenResponseClients {
 			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
-		this.restClient = RestClient.builder()
+		this.restClient = RedactedTokenRequests.of(RestClient.builder()
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
 				converters.addCustomConverter(TokenEndpointResponses.quiet(messageConverter, timeout));
@@ -41,7 +41,7 @@ final class TokenResponseClients {
 			.requestFactory(requestFactory(timeout))
 			.requestInterceptor(TokenEndpointResponses.guard(timeout))
 			.defaultStatusHandler(TokenEndpointResponses.errorHandler())
-			.build();
+			.build());
 		this.registrations = registrations;
 	}
 
