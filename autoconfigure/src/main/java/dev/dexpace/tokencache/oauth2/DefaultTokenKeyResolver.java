@@ -32,18 +32,20 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 	// System keys are the same for every call of a registration: build each once. Keyed by
 	// registration id, not by ClientRegistration, which has no equals(): a repository that
 	// builds a new instance per lookup would otherwise grow this map by one per call.
-	private final ConcurrentMap<String, TokenKey> systemKeys = new ConcurrentHashMap<>();
+	private final ConcurrentMap<String, SystemKey> systemKeys = new ConcurrentHashMap<>();
 
 	@Override
 	public @Nullable TokenKey resolve(ClientRegistration registration, Authentication principal) {
 		AuthorizationGrantType grantType = registration.getAuthorizationGrantType();
 		if (AuthorizationGrantType.CLIENT_CREDENTIALS.equals(grantType)) {
-			Set<String> scopes = scopes(registration);
-			TokenKey key = this.systemKeys.get(registration.getRegistrationId());
-			if (key == null || !sameScopes(key, scopes)) {
-				key = TokenKey.system(registration.getRegistrationId(), scopes, null);
-				this.systemKeys.put(registration.getRegistrationId(), key);
+			SystemKey cached = this.systemKeys.get(registration.getRegistrationId());
+			if (cached != null && cached.registration() == registration) {
+				return cached.key();
 			}
+			Set<String> scopes = scopes(registration);
+			TokenKey key = (cached != null && sameScopes(cached.key(), scopes)) ? cached.key()
+					: TokenKey.system(registration.getRegistrationId(), scopes, null);
+			this.systemKeys.put(registration.getRegistrationId(), new SystemKey(registration, key));
 			return key;
 		}
 		if (AuthorizationGrantType.TOKEN_EXCHANGE.equals(grantType)
@@ -68,6 +70,14 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 	private static boolean sameScopes(TokenKey key, Set<String> scopes) {
 		// key.scopes() has no duplicates, so equal sizes and containment mean equal sets
 		return key.scopes().size() == scopes.size() && scopes.containsAll(key.scopes());
+	}
+
+	/**
+	 * The key last built for a registration id, and the registration instance it was built
+	 * from: the same instance again (the usual case) costs one identity comparison.
+	 */
+	private record SystemKey(ClientRegistration registration, TokenKey key) {
+
 	}
 
 	/**
