@@ -22,8 +22,8 @@ import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenRespon
  * A response that holds no usable token is rejected with an
  * {@link OAuth2AuthorizationException} ({@code invalid_token_response}) whose message says
  * what is wrong and never quotes the token: a missing, empty or non-string
- * {@code access_token}, one with whitespace or control characters (it could not be sent in
- * a header), an unknown {@code token_type}, or a token that by the response's own account
+ * {@code access_token}, one with whitespace, control or non-ASCII characters (it could not
+ * be sent in a header), an unknown {@code token_type}, or a token that by the response's own account
  * expires in less than {@link #MIN_LIFETIME} ({@code expires_in} zero or negative,
  * {@code expires_at} or the JWT {@code exp} in the past).
  *
@@ -96,8 +96,9 @@ public final class ExpiryResolvingTokenResponseConverter implements Converter<Ma
 		}
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
-			if (c <= ' ' || c == 0x7F) {
-				throw invalid("The access_token of the token response holds whitespace or control characters");
+			if (c <= ' ' || c >= 0x7F) {
+				throw invalid("The access_token of the token response holds whitespace, control or non-ASCII "
+						+ "characters, which an Authorization header cannot carry");
 			}
 		}
 	}
