@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param registrationId the client registration id
  * @param kind whether the token belongs to the application or to a user
  * @param scopes the requested scopes, sorted and without duplicates
- * @param audience the requested audience, or {@code null}
+ * @param audience the requested audience, or {@code null} (an empty audience is stored as
+ * {@code null})
  * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system keys
  * @since 0.1.0
  */
@@ -32,6 +33,8 @@ public record TokenKey(String registrationId, TokenKind kind, List<String> scope
 		Objects.requireNonNull(registrationId, "registrationId must not be null");
 		Objects.requireNonNull(kind, "kind must not be null");
 		scopes = scopes.stream().distinct().sorted().toList();
+		// An empty audience asks for no audience: one key for both, in memory as in Redis.
+		audience = (audience != null && audience.isEmpty()) ? null : audience;
 		if (kind == TokenKind.USER && subjectDigest == null) {
 			throw new IllegalArgumentException("A USER key needs a subject digest");
 		}
