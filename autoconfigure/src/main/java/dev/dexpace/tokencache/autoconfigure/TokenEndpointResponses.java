@@ -110,10 +110,18 @@ final class TokenEndpointResponses {
 			HttpStatusCode status = response.getStatusCode();
 			if (status.value() == HttpStatus.BAD_REQUEST.value()) {
 				// RFC 6749 section 5.2: an OAuth 2.0 error (invalid_grant, invalid_scope, ...)
-				this.oauth2Errors.handleError(url, method, response);
-				return;
+				try {
+					this.oauth2Errors.handleError(url, method, response);
+				}
+				catch (OAuth2AuthorizationException ex) {
+					throw ex;
+				}
+				catch (IOException | RuntimeException ex) {
+					// Not an OAuth 2.0 error body: the parser's message would quote it.
+				}
 			}
 			String code = switch (status.value()) {
+				case 400 -> OAuth2ErrorCodes.INVALID_REQUEST;
 				case 401 -> OAuth2ErrorCodes.INVALID_CLIENT;
 				case 503 -> OAuth2ErrorCodes.TEMPORARILY_UNAVAILABLE;
 				default -> status.is5xxServerError() ? OAuth2ErrorCodes.SERVER_ERROR : INVALID_TOKEN_RESPONSE;

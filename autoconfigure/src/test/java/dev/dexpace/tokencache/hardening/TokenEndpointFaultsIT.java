@@ -79,6 +79,27 @@ class TokenEndpointFaultsIT {
 	}
 
 	@Test
+	void anOAuth2ErrorIsPassedOnAsTheIdentityProviderSaidIt() {
+		this.idp.failTokenRequests(1, 400, Map.of(),
+				"{\"error\":\"invalid_scope\",\"error_description\":\"scope api.write is not allowed\"}");
+		this.contextRunner.run((context) -> {
+			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_scope");
+			assertThat(failure.getError().getDescription()).isEqualTo("scope api.write is not allowed");
+		});
+	}
+
+	@Test
+	void a400ThatIsNotAnOAuth2ErrorSaysSoWithoutQuotingTheBody() {
+		this.idp.failTokenRequests(1, 400, Map.of("Content-Type", "text/html"), "<html>echo: app-secret</html>");
+		this.contextRunner.run((context) -> {
+			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_request");
+			assertThat(failure.getMessage()).contains("answered 400").doesNotContain("app-secret").doesNotContain("html");
+		});
+	}
+
+	@Test
 	void aDroppedConnectionFailsTheCallClearlyAndTheNextCallSucceeds() {
 		this.idp.dropTokenRequests(1);
 		this.contextRunner.run((context) -> {

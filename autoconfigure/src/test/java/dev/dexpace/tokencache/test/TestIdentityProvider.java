@@ -93,6 +93,8 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	private volatile Map<String, String> failHeaders = Map.of();
 
+	private volatile String failBody = "{\"error\":\"server_error\"}";
+
 	private final AtomicInteger dropConnections = new AtomicInteger();
 
 	private final List<String> authorizationsElsewhere = new CopyOnWriteArrayList<>();
@@ -161,8 +163,20 @@ public final class TestIdentityProvider implements AutoCloseable {
 	 * @param headers the response headers
 	 */
 	public void failTokenRequests(int count, int status, Map<String, String> headers) {
+		failTokenRequests(count, status, headers, "{\"error\":\"server_error\"}");
+	}
+
+	/**
+	 * Answer the next {@code count} token requests with the given status, headers and body.
+	 * @param count how many token requests fail
+	 * @param status the status
+	 * @param headers the response headers
+	 * @param body the response body
+	 */
+	public void failTokenRequests(int count, int status, Map<String, String> headers, String body) {
 		this.failStatus.set(status);
 		this.failHeaders = Map.copyOf(headers);
+		this.failBody = body;
 		this.failTokenRequests.set(count);
 	}
 
@@ -256,7 +270,7 @@ public final class TestIdentityProvider implements AutoCloseable {
 			}
 			if (this.failTokenRequests.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
 				this.failHeaders.forEach(exchange.getResponseHeaders()::set);
-				respond(exchange, this.failStatus.get(), "{\"error\":\"server_error\"}", null);
+				respond(exchange, this.failStatus.get(), this.failBody, null);
 				return;
 			}
 			Function<String, String> template = this.tokenBody;
