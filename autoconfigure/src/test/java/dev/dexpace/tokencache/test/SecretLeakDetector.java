@@ -2,7 +2,7 @@ package dev.dexpace.tokencache.test;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -56,6 +56,11 @@ public final class SecretLeakDetector {
 	 * is scanned in pieces.
 	 */
 	private static final int MAX_LINE = 4 << 20;
+
+	/**
+	 * The encoding of the console streams, passed through unchanged.
+	 */
+	private static final Charset CONSOLE = Charset.defaultCharset();
 
 	private final long power;
 
@@ -258,7 +263,8 @@ public final class SecretLeakDetector {
 			@Override
 			public synchronized void write(byte[] b, int off, int len) {
 				original.write(b, off, len);
-				this.line.append(new String(b, off, len, StandardCharsets.ISO_8859_1));
+				// Secrets are ASCII: a character split across two writes cannot hide one.
+				this.line.append(new String(b, off, len, CONSOLE));
 				if (this.line.indexOf("\n", this.line.length() - len) >= 0 || this.line.length() > MAX_LINE) {
 					flushLine();
 				}
@@ -275,7 +281,7 @@ public final class SecretLeakDetector {
 			}
 
 		};
-		return new PrintStream(scanning, true, StandardCharsets.ISO_8859_1);
+		return new PrintStream(scanning, true, CONSOLE);
 	}
 
 	void scanThrowable(Throwable thrown, String where) {
