@@ -42,7 +42,8 @@ public final class TokenKey {
 	 * @param registrationId the client registration id
 	 * @param kind whether the token belongs to the application or to a user
 	 * @param scopes the requested scopes; kept sorted and without duplicates
-	 * @param audience the requested audience, or {@code null}
+	 * @param audience the requested audience, or {@code null} (an empty audience is kept as
+	 * {@code null})
 	 * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system
 	 * keys
 	 */
@@ -59,9 +60,10 @@ public final class TokenKey {
 		this.registrationId = registrationId;
 		this.kind = kind;
 		this.scopes = scopes.stream().distinct().sorted().toList();
-		this.audience = audience;
+		// An empty audience asks for no audience: one key for both, in memory as in Redis.
+		this.audience = (audience != null && audience.isEmpty()) ? null : audience;
 		this.subjectDigest = subjectDigest;
-		this.hash = Objects.hash(registrationId, kind, this.scopes, audience, subjectDigest);
+		this.hash = Objects.hash(registrationId, kind, this.scopes, this.audience, subjectDigest);
 	}
 
 	/**

@@ -76,7 +76,8 @@ public class TokenCacheProperties implements InitializingBean {
 	private Duration refreshAhead = Duration.ofMinutes(1);
 
 	/**
-	 * Connect and read timeout of each token request.
+	 * How long a token request may take, connecting and reading the response included,
+	 * before it fails.
 	 */
 	private Duration tokenRequestTimeout = Duration.ofSeconds(10);
 
@@ -186,6 +187,12 @@ public class TokenCacheProperties implements InitializingBean {
 		}
 		if (this.tokenRequestTimeout.isNegative() || this.tokenRequestTimeout.isZero()) {
 			throw invalid("token-request-timeout", this.tokenRequestTimeout, "must be positive");
+		}
+		if (this.expiryBuffer.compareTo(this.fallbackTtl) >= 0) {
+			// Else a token whose lifetime is unknown would never be cached: one token
+			// request per call, silently.
+			throw invalid("expiry-buffer", this.expiryBuffer,
+					"must be shorter than " + CONFIG_PREFIX + ".fallback-ttl (" + format(this.fallbackTtl) + ")");
 		}
 		if (this.maxSystemTokens <= 0) {
 			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");

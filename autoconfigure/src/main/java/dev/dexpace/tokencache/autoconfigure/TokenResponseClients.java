@@ -6,14 +6,12 @@ import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
-import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.converter.FormHttpMessageConverter;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
-import org.springframework.security.oauth2.client.http.OAuth2ErrorResponseErrorHandler;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
 import org.springframework.util.LinkedMultiValueMap;
@@ -35,25 +33,28 @@ final class TokenResponseClients {
 			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
-		this.restClient = RestClient.builder()
-			.requestFactory(requestFactory(timeout))
+		this.restClient = RedactedTokenRequests.of(RestClient.builder()
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
-				converters.addCustomConverter(messageConverter);
+				converters.addCustomConverter(TokenEndpointResponses.quiet(messageConverter, timeout));
 			})
-			.defaultStatusHandler(new OAuth2ErrorResponseErrorHandler())
-			.build();
+			.requestFactory(requestFactory(timeout))
+			.requestInterceptor(TokenEndpointResponses.guard(timeout))
+			.defaultStatusHandler(TokenEndpointResponses.errorHandler())
+			.build());
 		this.registrations = registrations;
 	}
 
 	/**
-	 * A hung identity provider must not hang callers: bound connecting and reading.
+	 * A token endpoint that accepts the connection and never answers must not hold the
+	 * calling thread, nor every caller waiting on its single-flight request, forever. The
+	 * read timeout of the JDK client covers the whole response, body included.
 	 */
-	private static ClientHttpRequestFactory requestFactory(Duration timeout) {
-		HttpClient httpClient = HttpClient.newBuilder().connectTimeout(timeout).build();
-		JdkClientHttpRequestFactory requestFactory = new JdkClientHttpRequestFactory(httpClient);
-		requestFactory.setReadTimeout(timeout);
-		return requestFactory;
+	private static JdkClientHttpRequestFactory requestFactory(Duration timeout) {
+		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
+				HttpClient.newBuilder().connectTimeout(timeout).build());
+		factory.setReadTimeout(timeout);
+		return factory;
 	}
 
 	RestClientClientCredentialsTokenResponseClient clientCredentials() {

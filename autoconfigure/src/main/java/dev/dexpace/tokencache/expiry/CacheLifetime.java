@@ -5,8 +5,9 @@ import java.time.Instant;
 
 /**
  * How long a cache may keep a token: its remaining life minus the expiry buffer, never
- * negative and never past the token's real expiry. Every {@code TokenCache} shipped with
- * this project derives its entry lifetime here.
+ * negative, never past the token's real expiry and never longer than
+ * {@link TokenLifetimeResolver#MAX_LIFETIME}. Every {@code TokenCache} shipped with this
+ * project derives its entry lifetime here.
  *
  * @since 0.1.0
  */
@@ -24,7 +25,16 @@ public final class CacheLifetime {
 	 * cached at all
 	 */
 	public static Duration of(Instant expiresAt, Duration expiryBuffer, Instant now) {
-		Duration remaining = Duration.between(now, expiresAt).minus(expiryBuffer);
+		if (!expiresAt.isAfter(now)) {
+			return Duration.ZERO;
+		}
+		// Bounded before any arithmetic: a far expiry (Instant.MAX) would overflow a
+		// cache's nanosecond clock.
+		Duration remaining = Duration.between(now, expiresAt);
+		if (remaining.compareTo(TokenLifetimeResolver.MAX_LIFETIME) > 0) {
+			remaining = TokenLifetimeResolver.MAX_LIFETIME;
+		}
+		remaining = remaining.minus(expiryBuffer);
 		return remaining.isNegative() ? Duration.ZERO : remaining;
 	}
 

@@ -16,15 +16,30 @@ import org.springframework.util.Assert;
  * <li>{@code expires_at} of the token response (epoch seconds),</li>
  * <li>{@code expires_in} of the token response,</li>
  * <li>the {@code exp} claim of the access token if it is a JWT,</li>
- * <li>the {@code exp} claim of the {@code id_token} if the response has one,</li>
+ * <li>the {@code exp} claim of the {@code id_token} if the response has one and it lies
+ * in the future,</li>
  * <li>the configured fallback TTL.</li>
  * </ol>
+ * Numbers may come as JSON numbers or strings; a fraction of a second is rounded down.
+ * A stated expiry is never extended: when the access token is a JWT whose {@code exp} is
+ * earlier than {@code expires_at} or {@code expires_in}, the {@code exp} wins, because the
+ * resource server rejects the token then. A stated expiry may lie in the past (a zero or
+ * negative {@code expires_in}, say); the caller decides what to do with a token that has
+ * no life left. No result is further away than {@link #MAX_LIFETIME}.
+ * <p>
  * JWTs are decoded without verification, as a lifetime hint only; a malformed one falls
  * through to the next source. The cache subtracts its expiry buffer from the result.
  *
  * @since 0.1.0
  */
 public final class TokenLifetimeResolver {
+
+	/**
+	 * The longest lifetime ever resolved: a token that claims to live longer (a huge
+	 * {@code expires_in}, say) is taken to live this long, which also keeps every cache's
+	 * arithmetic far from overflowing.
+	 */
+	public static final Duration MAX_LIFETIME = Duration.ofDays(365);
 
 	static final String EXPIRES_AT = "expires_at";
 
@@ -58,23 +73,38 @@ public final class TokenLifetimeResolver {
 	/**
 	 * Resolve the expiry from the raw parameters of a token response.
 	 * @param parameters the token response parameters as received
-	 * @return when the token expires
+	 * @return when the token expires, possibly in the past, never later than
+	 * {@link #MAX_LIFETIME} from now
 	 */
 	public Instant resolve(Map<String, ?> parameters) {
-		Instant now = this.clock.instant();
-		Long expiresAt = positiveLong(parameters.get(EXPIRES_AT));
+		return resolve(parameters, this.clock.instant());
+	}
+
+	Instant resolve(Map<String, ?> parameters, Instant now) {
+		Instant stated = null;
+		Long expiresAt = StatedTime.seconds(parameters.get(EXPIRES_AT));
 		if (expiresAt != null) {
-			return Instant.ofEpochSecond(expiresAt);
+			stated = StatedTime.epochSecond(expiresAt);
 		}
-		Long expiresIn = positiveLong(parameters.get(EXPIRES_IN));
-		if (expiresIn != null) {
-			return now.plusSeconds(expiresIn);
+		else {
+			Long expiresIn = StatedTime.seconds(parameters.get(EXPIRES_IN));
+			if (expiresIn != null) {
+				stated = plusSeconds(now, expiresIn);
+			}
 		}
 		Instant exp = JwtExpiry.of(parameters.get(ACCESS_TOKEN));
-		if (exp == null) {
-			exp = JwtExpiry.of(parameters.get(ID_TOKEN));
+		Instant resolved;
+		if (stated != null) {
+			resolved = earlier(stated, exp);
 		}
-		return (exp != null) ? exp : now.plus(this.fallbackTtl);
+		else if (exp != null) {
+			resolved = exp;
+		}
+		else {
+			Instant idTokenExp = JwtExpiry.of(parameters.get(ID_TOKEN));
+			resolved = (idTokenExp != null && idTokenExp.isAfter(now)) ? idTokenExp : now.plus(this.fallbackTtl);
+		}
+		return capped(resolved, now);
 	}
 
 	/**
@@ -82,38 +112,38 @@ public final class TokenLifetimeResolver {
 	 * whose token response clients were not configured with
 	 * {@link ExpiryResolvingTokenResponseConverter}. The expiry of the token is trusted
 	 * unless it is Spring Security's one-second placeholder for a missing
-	 * {@code expires_in}; then the JWT {@code exp} claim, then the fallback TTL apply.
+	 * {@code expires_in}; then the JWT {@code exp} claim, then the fallback TTL apply. A
+	 * JWT {@code exp} earlier than the token's expiry wins.
 	 * @param accessToken the access token
-	 * @return when the token expires
+	 * @return when the token expires, never later than {@link #MAX_LIFETIME} from now
 	 */
 	public Instant resolve(OAuth2AccessToken accessToken) {
+		Instant now = this.clock.instant();
 		Instant expiresAt = accessToken.getExpiresAt();
 		Instant issuedAt = accessToken.getIssuedAt();
+		Instant exp = JwtExpiry.of(accessToken.getTokenValue());
 		if (expiresAt != null
 				&& (issuedAt == null || Duration.between(issuedAt, expiresAt).compareTo(UNKNOWN_LIFETIME) > 0)) {
-			return expiresAt;
+			return capped(earlier(expiresAt, exp), now);
 		}
-		Instant exp = JwtExpiry.of(accessToken.getTokenValue());
-		return (exp != null) ? exp : this.clock.instant().plus(this.fallbackTtl);
+		return capped((exp != null) ? exp : now.plus(this.fallbackTtl), now);
 	}
 
-	private static @Nullable Long positiveLong(@Nullable Object value) {
-		long result;
-		if (value instanceof Number number) {
-			result = number.longValue();
+	private static Instant earlier(Instant stated, @Nullable Instant exp) {
+		return (exp != null && exp.isBefore(stated)) ? exp : stated;
+	}
+
+	private static Instant capped(Instant expiresAt, Instant now) {
+		Instant latest = now.plus(MAX_LIFETIME);
+		return expiresAt.isAfter(latest) ? latest : expiresAt;
+	}
+
+	private static Instant plusSeconds(Instant now, long seconds) {
+		if (seconds > MAX_LIFETIME.toSeconds()) {
+			return now.plus(MAX_LIFETIME);
 		}
-		else if (value instanceof String text) {
-			try {
-				result = Long.parseLong(text.trim());
-			}
-			catch (NumberFormatException ex) {
-				return null;
-			}
-		}
-		else {
-			return null;
-		}
-		return (result > 0) ? result : null;
+		// seconds is at least -StatedTime.LIMIT, which keeps the result above Instant.MIN
+		return now.plusSeconds(seconds);
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -28,24 +29,63 @@ import org.springframework.security.oauth2.core.OAuth2Token;
  */
 public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 
-	// System keys are the same for every call of a registration: build each once.
-	private final ConcurrentMap<ClientRegistration, TokenKey> systemKeys = new ConcurrentHashMap<>();
+	// System keys are the same for every call of a registration: build each once. Keyed by
+	// registration id, not by ClientRegistration, which has no equals(): a repository that
+	// builds a new instance per lookup would otherwise grow this map by one per call.
+	private final ConcurrentMap<String, SystemKey> systemKeys = new ConcurrentHashMap<>();
 
 	@Override
 	public @Nullable TokenKey resolve(ClientRegistration registration, Authentication principal) {
 		AuthorizationGrantType grantType = registration.getAuthorizationGrantType();
 		if (AuthorizationGrantType.CLIENT_CREDENTIALS.equals(grantType)) {
-			return this.systemKeys.computeIfAbsent(registration,
-					(r) -> TokenKey.system(r.getRegistrationId(), r.getScopes(), null));
+			SystemKey cached = this.systemKeys.get(registration.getRegistrationId());
+			if (cached != null && cached.registration() == registration) {
+				return cached.key();
+			}
+			Set<String> scopes = scopes(registration);
+			TokenKey key = (cached != null && sameScopes(cached.key(), scopes)) ? cached.key()
+					: TokenKey.system(registration.getRegistrationId(), scopes, null);
+			this.systemKeys.put(registration.getRegistrationId(), new SystemKey(registration, key));
+			return key;
 		}
 		if (AuthorizationGrantType.TOKEN_EXCHANGE.equals(grantType)
 				|| AuthorizationGrantType.JWT_BEARER.equals(grantType)) {
 			if (principal.getPrincipal() instanceof OAuth2Token subjectToken) {
 				return TokenKey.user(registration.getRegistrationId(), subjectToken.getTokenValue(),
-						registration.getScopes(), null);
+						scopes(registration), null);
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * A registration built without any scope (Spring Boot's, when {@code scope} is not
+	 * set) answers {@code null}, not an empty set.
+	 */
+	private static Set<String> scopes(ClientRegistration registration) {
+		Set<String> scopes = registration.getScopes();
+		return (scopes != null) ? scopes : Set.of();
+	}
+
+	private static boolean sameScopes(TokenKey key, Set<String> scopes) {
+		// key.scopes() has no duplicates, so equal sizes and containment mean equal sets
+		return key.scopes().size() == scopes.size() && scopes.containsAll(key.scopes());
+	}
+
+	/**
+	 * The key last built for a registration id, and the registration instance it was built
+	 * from: the same instance again (the usual case) costs one identity comparison.
+	 */
+	private record SystemKey(ClientRegistration registration, TokenKey key) {
+
+	}
+
+	/**
+	 * Return how many system keys are held, one per registration id at most.
+	 * @return the number of system keys
+	 */
+	int systemKeyCount() {
+		return this.systemKeys.size();
 	}
 
 }

@@ -25,4 +25,11 @@ class CacheLifetimeTests {
 		assertThat(CacheLifetime.of(NOW.minusSeconds(10), Duration.ZERO, NOW)).isZero();
 	}
 
+	@Test
+	void aFarExpiryIsCappedSoNoCacheClockOverflows() {
+		Duration lifetime = CacheLifetime.of(Instant.MAX, Duration.ZERO, NOW);
+		assertThat(lifetime).isEqualTo(TokenLifetimeResolver.MAX_LIFETIME);
+		assertThat(lifetime.toNanos()).isPositive();
+	}
+
 }

@@ -64,9 +64,39 @@ class TokenLifetimeResolverTests {
 	void malformedValuesFallThrough() {
 		Map<String, Object> response = response("not.a.jwt");
 		response.put("expires_at", "tomorrow");
-		response.put("expires_in", -5);
+		response.put("expires_in", "soon");
 		response.put("id_token", "eyJhbGciOiJub25lIn0.%%%.");
 		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+	}
+
+	@Test
+	void aZeroOrNegativeExpiresInIsAnExpiredTokenNotAnUnknownLifetime() {
+		Map<String, Object> response = response("opaque");
+		response.put("expires_in", -5);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.minusSeconds(5));
+		response.put("expires_in", 0);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW);
+		response.put("expires_in", "0.5");
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW);
+	}
+
+	@Test
+	void anExpClaimEarlierThanExpiresInWins() {
+		Map<String, Object> response = response(TestIdentityProvider.unsignedJwt(NOW.plusSeconds(60)));
+		response.put("expires_in", 3600);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(60));
+	}
+
+	@Test
+	void aHugeLifetimeIsCapped() {
+		Map<String, Object> response = response("opaque");
+		response.put("expires_in", new java.math.BigInteger("99999999999999999999999999"));
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(TokenLifetimeResolver.MAX_LIFETIME));
+		response.put("expires_in", Double.POSITIVE_INFINITY);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(TokenLifetimeResolver.MAX_LIFETIME));
+		response.remove("expires_in");
+		response.put("expires_at", Long.MAX_VALUE);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(TokenLifetimeResolver.MAX_LIFETIME));
 	}
 
 	@Test

@@ -38,6 +38,16 @@ final class RedisProcess implements AutoCloseable {
 	}
 
 	/**
+	 * Reserve a free port for a server that is not started yet: clients find nothing
+	 * listening there until {@link #start()}.
+	 * @param settings extra redis.conf lines
+	 * @return the server, not running
+	 */
+	static RedisProcess reserve(String... settings) {
+		return new RedisProcess(freePort(), settings);
+	}
+
+	/**
 	 * Start the server (again) on its port.
 	 */
 	synchronized void start() {

@@ -23,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -31,7 +33,13 @@ import com.sun.net.httpserver.HttpServer;
  * A real HTTP identity provider and resource server for tests, on a loopback port: the
  * token endpoint ({@code POST /token}) issues tokens in a configurable shape and counts
  * requests; the API ({@code GET /api}) accepts issued, unrevoked bearer tokens and
- * answers 401 {@code invalid_token} otherwise.
+ * answers 401 {@code invalid_token} otherwise; {@code GET /elsewhere} stands for a host
+ * that must never see a token and records the {@code Authorization} headers it receives.
+ * <p>
+ * For bad-input and fault tests the token endpoint can answer with any body built around
+ * a fresh token, with an error status and headers, hold its answer (a hang, or a slow
+ * identity provider), or drop the connection without an answer. Every token it hands out
+ * and every subject token it receives is watched by {@link SecretLeakDetector}.
  */
 public final class TestIdentityProvider implements AutoCloseable {
 
@@ -71,15 +79,27 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	private final AtomicInteger failTokenRequests = new AtomicInteger();
 
-	private volatile int failureStatus = 500;
-
-	private volatile String failureCode = "server_error";
-
 	private volatile Shape shape = Shape.EXPIRES_IN;
 
 	private volatile Duration lifetime = Duration.ofMinutes(10);
 
 	private volatile int apiStatusOverride;
+
+	private volatile @org.jspecify.annotations.Nullable Function<String, String> tokenBody;
+
+	private volatile Supplier<String> tokenValues = () -> "opaque-" + UUID.randomUUID();
+
+	private final AtomicInteger failStatus = new AtomicInteger(500);
+
+	private volatile Map<String, String> failHeaders = Map.of();
+
+	private volatile String failBody = "{\"error\":\"server_error\"}";
+
+	private final AtomicInteger dropConnections = new AtomicInteger();
+
+	private final List<String> authorizationsElsewhere = new CopyOnWriteArrayList<>();
+
+	private final AtomicInteger callsElsewhere = new AtomicInteger();
 
 	public TestIdentityProvider() {
 		try {
@@ -90,6 +110,8 @@ public final class TestIdentityProvider implements AutoCloseable {
 		}
 		this.server.createContext("/token", this::token);
 		this.server.createContext("/api", this::api);
+		this.server.createContext("/elsewhere", this::elsewhere);
+		this.server.createContext("/redirect", this::redirect);
 		this.server.setExecutor(this.executor);
 		this.server.start();
 	}
@@ -131,7 +153,7 @@ public final class TestIdentityProvider implements AutoCloseable {
 	 * @param count how many token requests fail
 	 */
 	public void failTokenRequests(int count) {
-		failTokenRequests(count, 500, "server_error");
+		failTokenRequests(count, 500, Map.of());
 	}
 
 	/**
@@ -141,9 +163,73 @@ public final class TestIdentityProvider implements AutoCloseable {
 	 * @param errorCode the {@code error} of the response body
 	 */
 	public void failTokenRequests(int count, int status, String errorCode) {
-		this.failureStatus = status;
-		this.failureCode = errorCode;
+		failTokenRequests(count, status, Map.of(), "{\"error\":\"" + errorCode + "\"}");
+	}
+
+	/**
+	 * Answer the next {@code count} token requests with the given status and headers.
+	 * @param count how many token requests fail
+	 * @param status the status
+	 * @param headers the response headers
+	 */
+	public void failTokenRequests(int count, int status, Map<String, String> headers) {
+		failTokenRequests(count, status, headers, "{\"error\":\"server_error\"}");
+	}
+
+	/**
+	 * Answer the next {@code count} token requests with the given status, headers and body.
+	 * @param count how many token requests fail
+	 * @param status the status
+	 * @param headers the response headers
+	 * @param body the response body
+	 */
+	public void failTokenRequests(int count, int status, Map<String, String> headers, String body) {
+		this.failStatus.set(status);
+		this.failHeaders = Map.copyOf(headers);
+		this.failBody = body;
 		this.failTokenRequests.set(count);
+	}
+
+	/**
+	 * Close the connection of the next {@code count} token requests without an answer.
+	 * @param count how many token requests are dropped
+	 */
+	public void dropTokenRequests(int count) {
+		this.dropConnections.set(count);
+	}
+
+	/**
+	 * Answer token requests with the body the template builds around a fresh token value,
+	 * or with the normal body again when {@code null}.
+	 * @param template builds the response body from the token value
+	 * @return this identity provider
+	 */
+	public TestIdentityProvider tokenBody(@org.jspecify.annotations.Nullable Function<String, String> template) {
+		this.tokenBody = template;
+		return this;
+	}
+
+	/**
+	 * Make the token values of custom bodies with the given supplier.
+	 * @param values supplies token values
+	 * @return this identity provider
+	 */
+	public TestIdentityProvider tokenValues(Supplier<String> values) {
+		this.tokenValues = values;
+		return this;
+	}
+
+	/**
+	 * Return the {@code Authorization} headers {@code /elsewhere} received, one entry per
+	 * call ({@code "<none>"} when a call had none).
+	 * @return the headers
+	 */
+	public List<String> authorizationsElsewhere() {
+		return this.authorizationsElsewhere;
+	}
+
+	public String elsewhereUri() {
+		return baseUrl() + "/elsewhere";
 	}
 
 	/**
@@ -181,11 +267,28 @@ public final class TestIdentityProvider implements AutoCloseable {
 	private void token(HttpExchange exchange) throws IOException {
 		try (exchange) {
 			Map<String, String> parameters = form(exchange.getRequestBody());
+			String subjectToken = parameters.get("subject_token");
+			if (subjectToken != null) {
+				SecretLeakDetector.watch(subjectToken);
+			}
 			this.tokenRequests.incrementAndGet();
 			this.tokenRequestParameters.add(parameters);
 			await(this.tokenGate.get());
+			if (this.dropConnections.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
+				// The JDK server closes the connection of a handler that throws, unanswered.
+				throw new DroppedConnection();
+			}
 			if (this.failTokenRequests.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
-				respond(exchange, this.failureStatus, "{\"error\":\"" + this.failureCode + "\"}", null);
+				this.failHeaders.forEach(exchange.getResponseHeaders()::set);
+				respond(exchange, this.failStatus.get(), this.failBody, null);
+				return;
+			}
+			Function<String, String> template = this.tokenBody;
+			if (template != null) {
+				String token = this.tokenValues.get();
+				SecretLeakDetector.watch(token);
+				this.issued.add(token);
+				respond(exchange, 200, template.apply(token), null);
 				return;
 			}
 			Instant exp = Instant.now().plus(this.lifetime);
@@ -193,6 +296,7 @@ public final class TestIdentityProvider implements AutoCloseable {
 				case JWT_WITHOUT_EXPIRES_IN -> unsignedJwt(exp);
 				default -> "opaque-" + UUID.randomUUID();
 			};
+			SecretLeakDetector.watch(token);
 			this.issued.add(token);
 			StringBuilder json = new StringBuilder("{\"access_token\":\"").append(token)
 				.append("\",\"token_type\":\"Bearer\"");
@@ -223,6 +327,35 @@ public final class TestIdentityProvider implements AutoCloseable {
 				return;
 			}
 			respond(exchange, 200, "{\"ok\":true}", null);
+		}
+	}
+
+	/**
+	 * Return a URI on this server that redirects (302) to the given location.
+	 * @param location where to redirect
+	 * @return the URI
+	 */
+	public String redirectUri(String location) {
+		return baseUrl() + "/redirect?to=" + java.net.URLEncoder.encode(location, StandardCharsets.UTF_8);
+	}
+
+	private void redirect(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			exchange.getRequestBody().readAllBytes();
+			String query = exchange.getRequestURI().getRawQuery();
+			String location = URLDecoder.decode(query.substring("to=".length()), StandardCharsets.UTF_8);
+			exchange.getResponseHeaders().set("Location", location);
+			exchange.sendResponseHeaders(302, -1);
+		}
+	}
+
+	private void elsewhere(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			this.callsElsewhere.incrementAndGet();
+			exchange.getRequestBody().readAllBytes();
+			String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+			this.authorizationsElsewhere.add((authorization != null) ? authorization : "<none>");
+			respond(exchange, 200, "{}", null);
 		}
 	}
 
@@ -258,11 +391,23 @@ public final class TestIdentityProvider implements AutoCloseable {
 	 * @return the JWT
 	 */
 	public static String unsignedJwt(Instant exp) {
+		return unsignedJwt("\"exp\":" + exp.getEpochSecond());
+	}
+
+	/**
+	 * Build an unsigned JWT ({@code alg: none}) with a random subject and the given raw
+	 * claims (JSON members, or an empty string for none).
+	 * @param claims the claims as JSON members, such as {@code "exp":"soon"}
+	 * @return the JWT
+	 */
+	public static String unsignedJwt(String claims) {
 		Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
 		String header = encoder.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
-		String payload = encoder.encodeToString(("{\"sub\":\"" + UUID.randomUUID() + "\",\"exp\":"
-				+ exp.getEpochSecond() + "}").getBytes(StandardCharsets.UTF_8));
-		return header + "." + payload + ".";
+		String payload = encoder.encodeToString(("{\"sub\":\"" + UUID.randomUUID() + "\""
+				+ (claims.isEmpty() ? "" : "," + claims) + "}").getBytes(StandardCharsets.UTF_8));
+		String jwt = header + "." + payload + ".";
+		SecretLeakDetector.watch(jwt);
+		return jwt;
 	}
 
 	private static void await(CountDownLatch gate) {
@@ -275,6 +420,17 @@ public final class TestIdentityProvider implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * Thrown by the token endpoint to drop a connection unanswered.
+	 */
+	private static final class DroppedConnection extends RuntimeException {
+
+		DroppedConnection() {
+			super("dropping the connection", null, false, false);
+		}
+
 	}
 
 	@Override

@@ -1,0 +1,214 @@
+package dev.dexpace.tokencache.hardening;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
+import org.springframework.web.client.RestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real token endpoint that fails: every caller gets a clear
+ * {@link OAuth2AuthorizationException} (within {@code token-request-timeout} when the
+ * endpoint hangs), callers waiting on the single-flight request get the same error and are
+ * never left parked, and the first call after the endpoint recovers succeeds.
+ */
+class TokenEndpointFaultsIT {
+
+	private static final int CALLERS = 8;
+
+	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
+		.withPropertyValues("dexpace.token-cache.token-request-timeout=1s");
+
+	@AfterEach
+	void stop() {
+		this.idp.close();
+	}
+
+	@Test
+	void a500FailsTheCallClearlyAndTheNextCallSucceeds() {
+		this.idp.failTokenRequests(1);
+		this.contextRunner.run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			OAuth2AuthorizationException failure = callFails(client);
+			assertThat(failure.getError().getErrorCode()).isEqualTo("server_error");
+			assertThat(failure.getMessage()).contains("The token endpoint answered 500").doesNotContain("{");
+			TokenCacheContexts.callApi(client, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+			assertThat(this.idp.apiCalls()).isOne();
+		});
+	}
+
+	@Test
+	void a503WithRetryAfterSaysSoAndTheNextCallSucceeds() {
+		this.idp.failTokenRequests(1, 503, Map.of("Retry-After", "30"));
+		this.contextRunner.run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			OAuth2AuthorizationException failure = callFails(client);
+			assertThat(failure.getError().getErrorCode()).isEqualTo("temporarily_unavailable");
+			assertThat(failure.getMessage()).contains("answered 503 (Retry-After: 30)");
+			TokenCacheContexts.callApi(client, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void aRejectedClientIsInvalidClient() {
+		this.idp.failTokenRequests(1, 401, Map.of("WWW-Authenticate", "Basic realm=\"idp\""));
+		this.contextRunner.run((context) -> {
+			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_client");
+			assertThat(failure.getMessage()).contains("answered 401");
+		});
+	}
+
+	@Test
+	void anOAuth2ErrorIsPassedOnAsTheIdentityProviderSaidIt() {
+		this.idp.failTokenRequests(1, 400, Map.of(),
+				"{\"error\":\"invalid_scope\",\"error_description\":\"scope api.write is not allowed\"}");
+		this.contextRunner.run((context) -> {
+			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_scope");
+			assertThat(failure.getError().getDescription()).isEqualTo("scope api.write is not allowed");
+		});
+	}
+
+	@Test
+	void a400ThatIsNotAnOAuth2ErrorSaysSoWithoutQuotingTheBody() {
+		this.idp.failTokenRequests(1, 400, Map.of("Content-Type", "text/html"), "<html>echo: app-secret</html>");
+		this.contextRunner.run((context) -> {
+			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_request");
+			assertThat(failure.getMessage()).contains("answered 400").doesNotContain("app-secret").doesNotContain("html");
+		});
+	}
+
+	@Test
+	void aDroppedConnectionFailsTheCallClearlyAndTheNextCallSucceeds() {
+		this.idp.dropTokenRequests(1);
+		this.contextRunner.run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			OAuth2AuthorizationException failure = callFails(client);
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
+			assertThat(failure.getMessage()).contains("I/O error on POST request");
+			TokenCacheContexts.callApi(client, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void aHangingIdentityProviderTimesOutEveryWaitingCallerAndTheNextCallSucceeds() {
+		this.contextRunner.run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			// Held for up to 30 s by the identity provider; the client gives up after 1 s.
+			CountDownLatch hold = this.idp.holdTokenResponses();
+			Map<Thread, Throwable> failures = callConcurrently(client, () -> {
+			});
+			hold.countDown();
+			assertThat(failures).hasSize(CALLERS);
+			assertThat(failures.values()).allSatisfy((failure) -> {
+				assertThat(failure).isInstanceOf(OAuth2AuthorizationException.class);
+				assertThat(failure.getMessage()).contains("timed out");
+			});
+			assertThat(this.idp.tokenRequests()).isOne();
+			TokenCacheContexts.callApi(client, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void aConnectionDroppedUnderWaitingCallersFailsThemAllAndTheNextCallSucceeds() {
+		this.contextRunner.run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			CountDownLatch hold = this.idp.holdTokenResponses();
+			Map<Thread, Throwable> failures = callConcurrently(client, () -> {
+				this.idp.dropTokenRequests(1);
+				hold.countDown();
+			});
+			assertThat(failures).hasSize(CALLERS);
+			assertThat(failures.values()).allSatisfy(
+					(failure) -> assertThat(failure).isInstanceOf(OAuth2AuthorizationException.class));
+			assertThat(this.idp.tokenRequests()).isOne();
+			TokenCacheContexts.callApi(client, this.idp);
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+		});
+	}
+
+	@Test
+	void aSlowIdentityProviderServesEveryWaitingCallerWithOneRequest() {
+		this.contextRunner.withPropertyValues("dexpace.token-cache.token-request-timeout=30s").run((context) -> {
+			RestClient client = TokenCacheContexts.restClient(context);
+			CountDownLatch hold = this.idp.holdTokenResponses();
+			Map<Thread, Throwable> failures = callConcurrently(client, hold::countDown);
+			assertThat(failures).isEmpty();
+			assertThat(this.idp.tokenRequests()).isOne();
+			assertThat(this.idp.apiCalls()).isEqualTo(CALLERS);
+		});
+	}
+
+	private OAuth2AuthorizationException callFails(RestClient client) {
+		OAuth2AuthorizationException failure = catchThrowableOfType(OAuth2AuthorizationException.class,
+				() -> TokenCacheContexts.callApi(client, this.idp));
+		assertThat(failure).as("the call's failure").isNotNull();
+		BadTokenResponseIT.assertNoSecretIn(failure);
+		return failure;
+	}
+
+	/**
+	 * Start {@link #CALLERS} calls on a cold cache, wait until one holds the token request
+	 * and the others are parked on it, run {@code whileParked}, and wait for every call to
+	 * end.
+	 * @return the failures by thread
+	 */
+	private Map<Thread, Throwable> callConcurrently(RestClient client, Runnable whileParked)
+			throws InterruptedException {
+		List<Thread> threads = new ArrayList<>();
+		Map<Thread, Throwable> failures = new ConcurrentHashMap<>();
+		for (int i = 0; i < CALLERS; i++) {
+			Thread thread = new Thread(() -> {
+				try {
+					TokenCacheContexts.callApi(client, this.idp);
+				}
+				catch (Throwable ex) {
+					failures.put(Thread.currentThread(), ex);
+				}
+			});
+			threads.add(thread);
+			thread.start();
+		}
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> this.idp.tokenRequests() == 1 && parkedOnTheTokenRequest(threads) == CALLERS - 1);
+		whileParked.run();
+		for (Thread thread : threads) {
+			thread.join(Duration.ofSeconds(30).toMillis());
+			assertThat(thread.isAlive()).as("caller still waiting").isFalse();
+		}
+		failures.values().forEach(BadTokenResponseIT::assertNoSecretIn);
+		return failures;
+	}
+
+	private static long parkedOnTheTokenRequest(List<Thread> threads) {
+		return threads.stream()
+			.filter((thread) -> Arrays.stream(thread.getStackTrace())
+				.anyMatch((frame) -> frame.getClassName().equals("dev.dexpace.tokencache.oauth2.SingleFlight")
+						&& frame.getMethodName().equals("await")))
+			.count();
+	}
+
+}

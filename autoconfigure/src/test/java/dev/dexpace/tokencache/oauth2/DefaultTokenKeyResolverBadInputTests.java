@@ -1,0 +1,62 @@
+package dev.dexpace.tokencache.oauth2;
+
+import java.util.Set;
+
+import dev.dexpace.tokencache.TokenKey;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.security.authentication.TestingAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link DefaultTokenKeyResolver} with registrations as repositories really hand them out.
+ */
+class DefaultTokenKeyResolverBadInputTests {
+
+	private final DefaultTokenKeyResolver resolver = new DefaultTokenKeyResolver();
+
+	private final Authentication user = new TestingAuthenticationToken("user", null);
+
+	@Test
+	void aRegistrationWithoutScopesHasAKeyWithoutScopes() {
+		// Spring Boot builds a registration without calling scope() when none is configured,
+		// and such a registration answers null from getScopes().
+		ClientRegistration registration = registration(null);
+		assertThat(registration.getScopes()).isNull();
+		assertThat(this.resolver.resolve(registration, this.user)).isEqualTo(TokenKey.system("api", Set.of(), null));
+	}
+
+	@Test
+	void aRepositoryThatBuildsANewRegistrationPerLookupDoesNotGrowTheResolver() {
+		for (int i = 0; i < 1000; i++) {
+			assertThat(this.resolver.resolve(registration("read"), this.user))
+				.isEqualTo(TokenKey.system("api", Set.of("read"), null));
+		}
+		assertThat(this.resolver.systemKeyCount()).isOne();
+	}
+
+	@Test
+	void aRegistrationWhoseScopesChangeGetsANewKey() {
+		assertThat(this.resolver.resolve(registration("read"), this.user).scopes()).containsExactly("read");
+		assertThat(this.resolver.resolve(registration("read", "write"), this.user).scopes())
+			.containsExactly("read", "write");
+		assertThat(this.resolver.resolve(registration("read"), this.user).scopes()).containsExactly("read");
+	}
+
+	private static ClientRegistration registration(String... scopes) {
+		ClientRegistration.Builder builder = ClientRegistration.withRegistrationId("api")
+			.clientId("app")
+			.clientSecret("secret")
+			.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+			.tokenUri("http://127.0.0.1:9/token");
+		if (scopes != null) {
+			builder.scope(scopes);
+		}
+		return builder.build();
+	}
+
+}
