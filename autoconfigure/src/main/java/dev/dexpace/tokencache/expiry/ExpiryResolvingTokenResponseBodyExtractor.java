@@ -1,18 +1,22 @@
 package dev.dexpace.tokencache.expiry;
 
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.util.Map;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.ReactiveHttpInputMessage;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.web.reactive.function.BodyExtractor;
-import org.springframework.web.reactive.function.BodyExtractors;
 
 /**
  * Reads a token response for Spring Security's WebClient-based token response clients
@@ -30,8 +34,7 @@ public final class ExpiryResolvingTokenResponseBodyExtractor
 
 	private static final String INVALID_TOKEN_RESPONSE = "invalid_token_response";
 
-	private static final ParameterizedTypeReference<Map<String, Object>> PARAMETERS = new ParameterizedTypeReference<>() {
-	};
+	private static final int MAX_RESPONSE_BYTES = 256 * 1024;
 
 	private final ExpiryResolvingTokenResponseConverter converter;
 
@@ -44,10 +47,14 @@ public final class ExpiryResolvingTokenResponseBodyExtractor
 		this.converter = converter;
 	}
 
+	/**
+	 * Read the body as bytes and parse it here rather than through the application's JSON
+	 * codecs: those log what they decode at TRACE, and a token response holds a token.
+	 */
 	@Override
 	public Mono<OAuth2AccessTokenResponse> extract(ReactiveHttpInputMessage inputMessage, Context context) {
-		return BodyExtractors.toMono(PARAMETERS)
-			.extract(inputMessage, context)
+		return DataBufferUtils.join(inputMessage.getBody(), MAX_RESPONSE_BYTES)
+			.map(ExpiryResolvingTokenResponseBodyExtractor::parse)
 			// The parser's message may quote the body, and the body may hold a token: keep it out.
 			.onErrorMap((ex) -> !(ex instanceof OAuth2AuthorizationException),
 					(ex) -> new OAuth2AuthorizationException(
@@ -55,6 +62,18 @@ public final class ExpiryResolvingTokenResponseBodyExtractor
 			.switchIfEmpty(Mono.error(() -> new OAuth2AuthorizationException(
 					invalid("Empty OAuth 2.0 Access Token Response"))))
 			.map(this::convert);
+	}
+
+	private static Map<String, Object> parse(DataBuffer buffer) {
+		try {
+			return JSONObjectUtils.parse(buffer.toString(StandardCharsets.UTF_8));
+		}
+		catch (ParseException ex) {
+			throw new OAuth2AuthorizationException(invalid("The Access Token response is not a JSON object"));
+		}
+		finally {
+			DataBufferUtils.release(buffer);
+		}
 	}
 
 	private OAuth2AccessTokenResponse convert(Map<String, Object> parameters) {
