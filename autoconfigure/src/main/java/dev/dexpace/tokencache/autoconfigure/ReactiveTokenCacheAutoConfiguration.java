@@ -1,23 +1,15 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Clock;
-import java.time.Duration;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
-import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
-import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
-import dev.dexpace.tokencache.redis.ReactiveRedisTokenCache;
-import dev.dexpace.tokencache.redis.RedisTokenCache;
-import dev.dexpace.tokencache.support.BlockingReactiveTokenCache;
-import dev.dexpace.tokencache.support.NoOpReactiveTokenCache;
-import dev.dexpace.tokencache.support.NoOpTokenCache;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -34,7 +26,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.JwtBearerReactiveOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
@@ -64,69 +55,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 @ConditionalOnClass({ ReactiveOAuth2AuthorizedClientManager.class, Mono.class, WebClient.class })
 @ConditionalOnBooleanProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnBean(TokenCache.class)
-@Import({ ReactiveTokenCacheAutoConfiguration.ReactiveRedisTokenCacheConfiguration.class,
-		ReactiveTokenCacheAutoConfiguration.ReactiveTokenCacheConfiguration.class,
-		ReactiveTokenCacheAutoConfiguration.ReactiveAuthorizedClientManagerConfiguration.class,
-		ReactiveTokenCacheAutoConfiguration.WebClientConfiguration.class })
+// Redis first: the other cache configuration backs off when it has registered its cache.
+@Import({ ReactiveTokenCacheConfigurations.ReactiveRedisTokenCacheConfiguration.class,
+		ReactiveTokenCacheConfigurations.ReactiveTokenCacheConfiguration.class })
 public final class ReactiveTokenCacheAutoConfiguration {
-
-	/**
-	 * {@code type=redis}: the reactive Redis cache, on the same keys, values and settings
-	 * as the blocking one.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(ReactiveRedisConnectionFactory.class)
-	@ConditionalOnBean(RedisTokenCache.class)
-	@ConditionalOnMissingBean(ReactiveTokenCache.class)
-	@Conditional(OnTokenCacheTypeCondition.Redis.class)
-	static class ReactiveRedisTokenCacheConfiguration {
-
-		private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
-
-		@Bean
-		ReactiveRedisTokenCache reactiveTokenCache(TokenCacheProperties properties,
-				ObjectProvider<ReactiveRedisConnectionFactory> connectionFactory) {
-			ReactiveRedisConnectionFactory factory = connectionFactory.getIfAvailable();
-			if (factory == null) {
-				throw TokenCacheProperties.invalid("type", "redis",
-						"needs a ReactiveRedisConnectionFactory: configure Redis with spring.data.redis.*");
-			}
-			TokenCacheProperties.Redis redis = properties.getRedis();
-			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory)
-				.keyPrefix(redis.getKeyPrefix())
-				.expiryBuffer(properties.getExpiryBuffer())
-				.encryptionKey(redis.encryptionKeyBytes())
-				.timeout(redis.getTimeout())
-				.failureThreshold(redis.getFailureThreshold())
-				.openDuration(redis.getOpenDuration())
-				.build();
-			// Connect now, on the start-up thread, never later on an event loop.
-			cache.warmUp(CONNECT_WAIT);
-			return cache;
-		}
-
-	}
-
-	/**
-	 * Every other case: the reactive face of the blocking cache, one store for both.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnMissingBean(ReactiveTokenCache.class)
-	static class ReactiveTokenCacheConfiguration {
-
-		@Bean
-		ReactiveTokenCache reactiveTokenCache(TokenCache tokenCache) {
-			if (tokenCache instanceof InMemoryTokenCache memory) {
-				return new InMemoryReactiveTokenCache(memory);
-			}
-			if (tokenCache instanceof NoOpTokenCache) {
-				return new NoOpReactiveTokenCache();
-			}
-			// A cache we do not know may do blocking I/O: keep it off the event loops.
-			return new BlockingReactiveTokenCache(tokenCache);
-		}
-
-	}
 
 	@Configuration(proxyBeanMethods = false)
 	@Conditional(OnClientRegistrations.class)
