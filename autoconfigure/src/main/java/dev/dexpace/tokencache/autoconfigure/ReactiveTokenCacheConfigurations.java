@@ -12,7 +12,6 @@ import dev.dexpace.tokencache.support.BlockingReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -33,11 +32,12 @@ final class ReactiveTokenCacheConfigurations {
 
 	/**
 	 * {@code type=redis}: the reactive Redis cache, on the same keys, values and settings
-	 * as the blocking one.
+	 * as the blocking one. A connection factory that is not reactive (Jedis) leaves the
+	 * blocking Redis cache to the fallback below, off the event loops.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(ReactiveRedisConnectionFactory.class)
-	@ConditionalOnBean(RedisTokenCache.class)
+	@ConditionalOnBean({ RedisTokenCache.class, ReactiveRedisConnectionFactory.class })
 	@ConditionalOnMissingBean(ReactiveTokenCache.class)
 	@Conditional(OnTokenCacheTypeCondition.Redis.class)
 	static class ReactiveRedisTokenCacheConfiguration {
@@ -46,12 +46,7 @@ final class ReactiveTokenCacheConfigurations {
 
 		@Bean
 		ReactiveRedisTokenCache reactiveTokenCache(TokenCacheProperties properties,
-				ObjectProvider<ReactiveRedisConnectionFactory> connectionFactory) {
-			ReactiveRedisConnectionFactory factory = connectionFactory.getIfAvailable();
-			if (factory == null) {
-				throw TokenCacheProperties.invalid("type", "redis",
-						"needs a ReactiveRedisConnectionFactory: configure Redis with spring.data.redis.*");
-			}
+				ReactiveRedisConnectionFactory factory) {
 			TokenCacheProperties.Redis redis = properties.getRedis();
 			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory)
 				.keyPrefix(redis.getKeyPrefix())

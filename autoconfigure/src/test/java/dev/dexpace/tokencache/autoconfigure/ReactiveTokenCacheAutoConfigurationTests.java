@@ -192,6 +192,14 @@ class ReactiveTokenCacheAutoConfigurationTests {
 
 	}
 
+	@Test
+	void withoutSpringDataRedisTheDefaultReactiveCacheIsUnaffected() {
+		this.contextRunner
+			.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
+			.run((context) -> assertThat(context.getBean(ReactiveTokenCache.class))
+				.isInstanceOf(InMemoryReactiveTokenCache.class));
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class UserManagerConfiguration {
 
