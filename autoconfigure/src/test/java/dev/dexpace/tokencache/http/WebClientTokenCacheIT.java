@@ -331,6 +331,72 @@ class WebClientTokenCacheIT {
 	}
 
 	@Test
+	void jwtBearerKeepsOneTokenPerUserAndSendsTheUsersJwtAsTheAssertion() {
+		this.contextRunner
+			.withPropertyValues("spring.security.oauth2.client.registration.jwt.client-id=app",
+					"spring.security.oauth2.client.registration.jwt.client-secret=app-secret",
+					"spring.security.oauth2.client.registration.jwt.authorization-grant-type=urn:ietf:params:oauth:grant-type:jwt-bearer",
+					"spring.security.oauth2.client.registration.jwt.scope=api.read",
+					"spring.security.oauth2.client.registration.jwt.provider=idp")
+			.run((context) -> {
+				WebClient client = ReactiveTokenCacheContexts.webClient(context);
+				for (Jwt user : List.of(jwt("carol"), jwt("dave"))) {
+					for (int i = 0; i < 3; i++) {
+						client.get()
+							.uri(this.idp.apiUri())
+							.attributes(ServerOAuth2AuthorizedClientExchangeFilterFunction.clientRegistrationId("jwt"))
+							.retrieve()
+							.toBodilessEntity()
+							.contextWrite(ReactiveSecurityContextHolder
+								.withAuthentication(new TestingAuthenticationToken(user, "n/a", "ROLE_USER")))
+							.block(WAIT);
+					}
+				}
+				assertThat(this.idp.tokenRequests()).isEqualTo(2);
+				assertThat(this.idp.tokenRequestParameters()).extracting((parameters) -> parameters.get("assertion"))
+					.containsExactly("subject-token-of-carol", "subject-token-of-dave");
+			});
+	}
+
+	@Test
+	void aServletApplicationsWebClientTakesThePrincipalFromTheSecurityContextHolder() {
+		ReactiveTokenCacheContexts.blockingRunnerWithWebClient(this.idp).run((context) -> {
+			WebClient client = ReactiveTokenCacheContexts.webClient(context);
+			try {
+				for (Jwt user : List.of(jwt("erin"), jwt("frank"), jwt("erin"))) {
+					org.springframework.security.core.context.SecurityContextHolder.getContext()
+						.setAuthentication(new TestingAuthenticationToken(user, "n/a", "ROLE_USER"));
+					client.get()
+						.uri(this.idp.apiUri())
+						.attributes(ServletOAuth2AuthorizedClientExchangeFilterFunction.clientRegistrationId("exchange"))
+						.retrieve()
+						.toBodilessEntity()
+						.block(WAIT);
+				}
+			}
+			finally {
+				org.springframework.security.core.context.SecurityContextHolder.clearContext();
+			}
+			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+			assertThat(this.idp.tokenRequestParameters()).extracting((parameters) -> parameters.get("subject_token"))
+				.containsExactly("subject-token-of-erin", "subject-token-of-frank");
+		});
+	}
+
+	@Test
+	void aBrokenCacheBackendNeverFailsACall() {
+		this.contextRunner.withBean(ReactiveTokenCache.class, BrokenReactiveTokenCache::new).run((context) -> {
+			WebClient client = ReactiveTokenCacheContexts.webClient(context);
+			Flux.range(0, 5).concatMap((i) -> ReactiveTokenCacheContexts.callApi(client, this.idp)).blockLast(WAIT);
+			assertThat(this.idp.apiCalls()).isEqualTo(5);
+			assertThat(this.idp.tokenRequests()).isEqualTo(5);
+			// Per call: the read, the re-read before fetching, and the write.
+			assertThat(context.getBean(CachingReactiveOAuth2AuthorizedClientManager.class).cacheFailures())
+				.isEqualTo(15);
+		});
+	}
+
+	@Test
 	void aServletApplicationsWebClientAndRestClientShareOneToken() {
 		ReactiveTokenCacheContexts.blockingRunnerWithWebClient(this.idp).run((context) -> {
 			assertThat(context).doesNotHaveBean(org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository.class);
@@ -356,6 +422,33 @@ class WebClientTokenCacheIT {
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
 		});
+	}
+
+	/**
+	 * A backend that fails every operation, as an unreachable store would.
+	 */
+	static final class BrokenReactiveTokenCache implements ReactiveTokenCache {
+
+		@Override
+		public Mono<CachedToken> get(TokenKey key) {
+			return Mono.error(new IllegalStateException("backend down"));
+		}
+
+		@Override
+		public Mono<Void> put(TokenKey key, CachedToken token) {
+			return Mono.error(new IllegalStateException("backend down"));
+		}
+
+		@Override
+		public Mono<Void> delete(TokenKey key) {
+			throw new IllegalStateException("backend down, thrown before subscription");
+		}
+
+		@Override
+		public Mono<Void> clear() {
+			return Mono.error(new IllegalStateException("backend down"));
+		}
+
 	}
 
 	private static Jwt jwt(String subject) {
