@@ -10,15 +10,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
+import dev.dexpace.tokencache.TokenCacheListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import dev.dexpace.tokencache.TokenCacheListener;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,8 +32,8 @@ import org.jspecify.annotations.Nullable;
  * cancels a blocked Lettuce command and frees its thread. The price is one thread
  * hand-off per operation, measured by the benchmarks module.
  * <p>
- * The first failure of an outage is logged at WARN and the recovery once at INFO;
- * everything in between goes to DEBUG.
+ * The state of an outage (circuit, counters, the log lines) lives in a
+ * {@link RedisCircuitBreaker}, shared with the reactive cache.
  */
 final class RedisFaultGuard implements AutoCloseable {
 
@@ -48,29 +45,9 @@ final class RedisFaultGuard implements AutoCloseable {
 
 	private final long timeoutNanos;
 
-	private final int failureThreshold;
-
-	private final long openNanos;
-
-	private final LongSupplier nanoTime;
+	private final RedisCircuitBreaker breaker;
 
 	private final ThreadPoolExecutor executor;
-
-	private final AtomicReference<Circuit> circuit = new AtomicReference<>(Circuit.CLOSED);
-
-	private final AtomicInteger consecutiveFailures = new AtomicInteger();
-
-	private final AtomicBoolean outage = new AtomicBoolean();
-
-	private final AtomicLong failures = new AtomicLong();
-
-	private final AtomicLong skipped = new AtomicLong();
-
-	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
-
-	// When the last failure was recorded: a success of an operation that started earlier
-	// says nothing about Redis now, so it neither closes the circuit nor ends an outage.
-	private volatile long lastFailure;
 
 	/**
 	 * Create a guard.
@@ -83,20 +60,11 @@ final class RedisFaultGuard implements AutoCloseable {
 		if (timeout.isNegative() || timeout.isZero()) {
 			throw new IllegalArgumentException("timeout must be positive");
 		}
-		if (failureThreshold <= 0) {
-			throw new IllegalArgumentException("failureThreshold must be positive");
-		}
-		if (openDuration.isNegative() || openDuration.isZero()) {
-			throw new IllegalArgumentException("openDuration must be positive");
-		}
 		this.timeoutNanos = timeout.toNanos();
-		this.failureThreshold = failureThreshold;
-		this.openNanos = openDuration.toNanos();
-		this.nanoTime = nanoTime;
+		this.breaker = new RedisCircuitBreaker(failureThreshold, openDuration, nanoTime);
 		this.executor = new ThreadPoolExecutor(POOL_SIZE, POOL_SIZE, 30, TimeUnit.SECONDS,
 				new ArrayBlockingQueue<>(QUEUE_SIZE), new DaemonThreads());
 		this.executor.allowCoreThreadTimeOut(true);
-		this.lastFailure = nanoTime.getAsLong() - 1;
 	}
 
 	/**
@@ -156,30 +124,29 @@ final class RedisFaultGuard implements AutoCloseable {
 	}
 
 	private <T> Outcome<T> execute(String operation, Callable<@Nullable T> action) {
-		if (!permit()) {
-			this.skipped.incrementAndGet();
+		if (!this.breaker.permit()) {
 			return Outcome.failed();
 		}
-		long started = this.nanoTime.getAsLong();
+		long started = this.breaker.now();
 		Future<@Nullable T> future;
 		try {
 			future = this.executor.submit(action);
 		}
 		catch (RejectedExecutionException ex) {
-			failed(operation, ex);
+			this.breaker.failed(operation, ex);
 			return Outcome.failed();
 		}
 		try {
 			T value = future.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
-			succeeded(started);
+			this.breaker.succeeded(started);
 			return new Outcome<>(true, value);
 		}
 		catch (TimeoutException ex) {
 			future.cancel(true);
-			failed(operation, ex);
+			this.breaker.failed(operation, ex);
 		}
 		catch (ExecutionException ex) {
-			failed(operation, (ex.getCause() != null) ? ex.getCause() : ex);
+			this.breaker.failed(operation, (ex.getCause() != null) ? ex.getCause() : ex);
 		}
 		catch (InterruptedException ex) {
 			future.cancel(true);
@@ -188,64 +155,20 @@ final class RedisFaultGuard implements AutoCloseable {
 		return Outcome.failed();
 	}
 
-	private boolean permit() {
-		Circuit current = this.circuit.get();
-		if (current.state() == State.CLOSED) {
-			return true;
-		}
-		if (current.state() == State.OPEN && this.nanoTime.getAsLong() - current.since() >= this.openNanos) {
-			// Exactly one caller wins the probe; the others keep skipping Redis meanwhile.
-			return this.circuit.compareAndSet(current, new Circuit(State.HALF_OPEN, this.nanoTime.getAsLong()));
-		}
-		return false;
-	}
-
-	private void succeeded(long started) {
-		if (started - this.lastFailure < 0) {
-			return;
-		}
-		this.consecutiveFailures.set(0);
-		if (this.circuit.get().state() != State.CLOSED) {
-			this.circuit.set(Circuit.CLOSED);
-		}
-		if (this.outage.get() && this.outage.compareAndSet(true, false)) {
-			logger.info("Redis token cache recovered; tokens are cached in Redis again");
-		}
-	}
-
-	private void failed(String operation, Throwable ex) {
-		this.lastFailure = this.nanoTime.getAsLong();
-		this.failures.incrementAndGet();
-		this.listener.cacheError(operation);
-		int consecutive = this.consecutiveFailures.incrementAndGet();
-		if (this.outage.compareAndSet(false, true)) {
-			// The exception's message is left out on purpose: it is the client's text, not ours.
-			logger.warn("Redis token cache " + operation + " failed (" + ex.getClass().getName()
-					+ "); tokens are fetched from the identity provider until Redis answers again");
-		}
-		if (logger.isDebugEnabled()) {
-			logger.debug("Redis token cache " + operation + " failed", ex);
-		}
-		Circuit current = this.circuit.get();
-		if (current.state() == State.HALF_OPEN
-				|| (current.state() == State.CLOSED && consecutive >= this.failureThreshold)) {
-			if (this.circuit.compareAndSet(current, new Circuit(State.OPEN, this.nanoTime.getAsLong()))
-					&& logger.isDebugEnabled()) {
-				logger.debug("Redis token cache circuit opened after " + consecutive + " consecutive failures");
-			}
-		}
-	}
-
-	void setListener(TokenCacheListener listener) {
-		this.listener = listener;
-	}
-
 	/**
 	 * Return how many Redis operations failed or timed out.
 	 * @return the number of failures
 	 */
 	long failures() {
-		return this.failures.get();
+		return this.breaker.failures();
+	}
+
+	/**
+	 * Report each failure to a listener.
+	 * @param listener the listener
+	 */
+	void setListener(TokenCacheListener listener) {
+		this.breaker.setListener(listener);
 	}
 
 	/**
@@ -253,7 +176,7 @@ final class RedisFaultGuard implements AutoCloseable {
 	 * @return the number of skipped operations
 	 */
 	long skipped() {
-		return this.skipped.get();
+		return this.breaker.skipped();
 	}
 
 	/**
@@ -261,28 +184,12 @@ final class RedisFaultGuard implements AutoCloseable {
 	 * @return whether the circuit is not closed
 	 */
 	boolean isOpen() {
-		return this.circuit.get().state() != State.CLOSED;
+		return this.breaker.isOpen();
 	}
 
 	@Override
 	public void close() {
 		this.executor.shutdownNow();
-	}
-
-	private enum State {
-
-		CLOSED, OPEN, HALF_OPEN
-
-	}
-
-	/**
-	 * The state of the breaker and since when it holds, swapped as one value so that a
-	 * reader never pairs a state with the time of another.
-	 */
-	private record Circuit(State state, long since) {
-
-		static final Circuit CLOSED = new Circuit(State.CLOSED, 0);
-
 	}
 
 	private record Outcome<T>(boolean succeeded, @Nullable T value) {

@@ -99,6 +99,44 @@ class RedisClusterIT {
 	}
 
 	@Test
+	void theReactiveCacheWorksAcrossSlotsAndClearsEveryMaster() {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(new RedisClusterConfiguration(
+				nodes.stream().map((node) -> "127.0.0.1:" + node.port()).toList()));
+		factory.afterPropertiesSet();
+		factory.start();
+		Duration wait = Duration.ofSeconds(10);
+		try (ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory).build();
+				RedisTokenCache blocking = RedisTokenCache.builder(factory).build()) {
+			assertThat(cache.warmUp(wait)).isTrue();
+			List<TokenKey> keys = IntStream.range(0, 30)
+				.mapToObj((i) -> TokenKey.system("reactive-" + i, List.of("api.read"), null))
+				.toList();
+			keys.forEach((key) -> cache.put(key, token("opaque-" + key.registrationId())).block(wait));
+			for (RawRedis raw : raws) {
+				assertThat(raw.keys()).as("keys on one master").isNotEmpty();
+			}
+			keys.forEach((key) -> assertThat(blocking.get(key)).extracting(CachedToken::tokenValue)
+				.isEqualTo("opaque-" + key.registrationId()));
+
+			TokenKey first = keys.get(0);
+			cache.delete(first, token("opaque-some-older-token")).block(wait);
+			assertThat(cache.get(first).block(wait)).isNotNull();
+			cache.delete(first, token("opaque-" + first.registrationId())).block(wait);
+			assertThat(cache.get(first).block(wait)).isNull();
+
+			StringRedisTemplate template = new StringRedisTemplate(factory);
+			template.opsForValue().set("unrelated", "value");
+			cache.clear().block(wait);
+			assertThat(raws.stream().flatMap((raw) -> raw.keys().stream())).containsExactly("unrelated");
+			template.delete("unrelated");
+			assertThat(cache.failures()).isZero();
+		}
+		finally {
+			factory.destroy();
+		}
+	}
+
+	@Test
 	void anApplicationOnTheClusterFetchesOneTokenAndCachesIt() {
 		try (TestIdentityProvider idp = new TestIdentityProvider()) {
 			TokenCacheContexts.runner(idp)

@@ -30,17 +30,26 @@ public final class TokenCacheContexts {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(OAuth2ClientAutoConfiguration.class,
 					RestClientAutoConfiguration.class, TokenCacheAutoConfiguration.class))
-			.withPropertyValues("spring.security.oauth2.client.registration.api.client-id=app",
-					"spring.security.oauth2.client.registration.api.client-secret=app-secret",
-					"spring.security.oauth2.client.registration.api.authorization-grant-type=client_credentials",
-					"spring.security.oauth2.client.registration.api.scope=api.read,api.write",
-					"spring.security.oauth2.client.registration.api.provider=idp",
-					"spring.security.oauth2.client.registration.exchange.client-id=app",
-					"spring.security.oauth2.client.registration.exchange.client-secret=app-secret",
-					"spring.security.oauth2.client.registration.exchange.authorization-grant-type=urn:ietf:params:oauth:grant-type:token-exchange",
-					"spring.security.oauth2.client.registration.exchange.scope=api.read",
-					"spring.security.oauth2.client.registration.exchange.provider=idp",
-					"spring.security.oauth2.client.provider.idp.token-uri=" + idp.tokenUri());
+			.withPropertyValues(registrationProperties(idp));
+	}
+
+	/**
+	 * The client registration properties of {@link #runner(TestIdentityProvider)}.
+	 * @param idp the identity provider
+	 * @return the properties
+	 */
+	public static String[] registrationProperties(TestIdentityProvider idp) {
+		return new String[] { "spring.security.oauth2.client.registration.api.client-id=app",
+				"spring.security.oauth2.client.registration.api.client-secret=app-secret",
+				"spring.security.oauth2.client.registration.api.authorization-grant-type=client_credentials",
+				"spring.security.oauth2.client.registration.api.scope=api.read,api.write",
+				"spring.security.oauth2.client.registration.api.provider=idp",
+				"spring.security.oauth2.client.registration.exchange.client-id=app",
+				"spring.security.oauth2.client.registration.exchange.client-secret=app-secret",
+				"spring.security.oauth2.client.registration.exchange.authorization-grant-type=urn:ietf:params:oauth:grant-type:token-exchange",
+				"spring.security.oauth2.client.registration.exchange.scope=api.read",
+				"spring.security.oauth2.client.registration.exchange.provider=idp",
+				"spring.security.oauth2.client.provider.idp.token-uri=" + idp.tokenUri() };
 	}
 
 	/**

@@ -1,0 +1,163 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import java.time.Clock;
+
+import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
+import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
+import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
+import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.webclient.WebClientCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.JwtBearerReactiveOAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
+import org.springframework.security.oauth2.client.TokenExchangeReactiveOAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * Auto-configuration of the reactive token cache, for reactive applications and for
+ * servlet applications that use {@link WebClient}: a {@link ReactiveTokenCache} over the
+ * same store as the blocking {@link TokenCache}, a
+ * {@link ReactiveOAuth2AuthorizedClientManager} that serves tokens from it (or decorates
+ * the user's own manager), and a {@link WebClientCustomizer} that puts bearer tokens on
+ * {@link WebClient} requests that name a client registration.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(after = TokenCacheAutoConfiguration.class, afterName = {
+		"org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration",
+		"org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration",
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration" })
+@ConditionalOnClass({ ReactiveOAuth2AuthorizedClientManager.class, Mono.class, WebClient.class })
+@ConditionalOnBooleanProperty(name = TokenCacheProperties.CONFIG_PREFIX + ".enabled", matchIfMissing = true)
+@ConditionalOnBean(TokenCache.class)
+// Redis first: the other cache configuration backs off when it has registered its cache.
+@Import({ ReactiveTokenCacheConfigurations.ReactiveRedisTokenCacheConfiguration.class,
+		ReactiveTokenCacheConfigurations.ReactiveTokenCacheConfiguration.class })
+public final class ReactiveTokenCacheAutoConfiguration {
+
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(OnClientRegistrations.class)
+	static class ReactiveAuthorizedClientManagerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientManager.class)
+		CachingReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(BeanFactory beanFactory,
+				ReactiveTokenCache tokenCache, TokenKeyResolver tokenKeyResolver,
+				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties,
+				ObjectProvider<ReactiveOAuth2AuthorizedClientService> authorizedClientService) {
+			Clock clock = Clock.systemUTC();
+			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
+			ReactiveTokenResponseClients clients = new ReactiveTokenResponseClients(
+					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
+					properties.getRegistration());
+			TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
+			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
+			JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();
+			jwtBearer.setAccessTokenResponseClient(clients.jwtBearer());
+			ReactiveOAuth2AuthorizedClientProvider provider = ReactiveOAuth2AuthorizedClientProviderBuilder.builder()
+				.clientCredentials((builder) -> builder.accessTokenResponseClient(clients.clientCredentials()))
+				.provider(tokenExchange)
+				.provider(jwtBearer)
+				.build();
+			AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
+					registrations, new NoStoreReactiveOAuth2AuthorizedClientService());
+			delegate.setAuthorizedClientProvider(provider);
+			return new CachingReactiveOAuth2AuthorizedClientManager(delegate,
+					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
+					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
+		}
+
+		/**
+		 * Grants the cache does not key (authorization_code logins) stay with Spring
+		 * Security's reactive authorized client service, where the login flow saved them.
+		 */
+		private static ReactiveOAuth2AuthorizedClientManager passThrough(
+				ReactiveClientRegistrationRepository registrations,
+				@Nullable ReactiveOAuth2AuthorizedClientService authorizedClientService,
+				ReactiveOAuth2AuthorizedClientManager fallback) {
+			if (authorizedClientService == null) {
+				return fallback;
+			}
+			AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager manager = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
+					registrations, authorizedClientService);
+			manager.setAuthorizedClientProvider(
+					ReactiveOAuth2AuthorizedClientProviderBuilder.builder().authorizationCode().refreshToken().build());
+			return manager;
+		}
+
+		@Bean
+		static CachingReactiveManagerPostProcessor tokenCacheReactiveManagerPostProcessor() {
+			return new CachingReactiveManagerPostProcessor();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(WebClientCustomizer.class)
+	@Conditional(OnClientRegistrations.class)
+	static class WebClientConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TokenCacheExchangeFilterFunction tokenCacheExchangeFilterFunction(
+				ReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager,
+				TokenCacheProperties properties) {
+			return new TokenCacheExchangeFilterFunction(reactiveAuthorizedClientManager,
+					properties.isRetryOnUnauthorized());
+		}
+
+		@Bean
+		WebClientCustomizer tokenCacheWebClientCustomizer(TokenCacheExchangeFilterFunction filter) {
+			return (builder) -> builder.filter(filter);
+		}
+
+	}
+
+	/**
+	 * Client registrations exist: reactive ones, or blocking ones that a servlet
+	 * application's WebClient can use.
+	 */
+	static final class OnClientRegistrations extends AnyNestedCondition {
+
+		OnClientRegistrations() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnBean(ReactiveClientRegistrationRepository.class)
+		static class Reactive {
+
+		}
+
+		@ConditionalOnBean(ClientRegistrationRepository.class)
+		static class Blocking {
+
+		}
+
+	}
+
+}

@@ -1,0 +1,70 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import java.util.Map;
+
+import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseBodyExtractor;
+import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
+
+import org.springframework.security.oauth2.client.endpoint.AbstractWebClientReactiveOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.WebClientReactiveClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.WebClientReactiveJwtBearerTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.WebClientReactiveTokenExchangeTokenResponseClient;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * The reactive twin of {@link TokenResponseClients}: Spring Security's WebClient-based
+ * token response clients, reading the token response with an
+ * {@link ExpiryResolvingTokenResponseBodyExtractor} so that the expiry is resolved from the
+ * raw response, and sending an access-token subject as an access token in token exchange.
+ * Their {@link WebClient} is a plain one, not Boot's builder: the builder carries the
+ * token cache filter, which needs these clients.
+ */
+final class ReactiveTokenResponseClients {
+
+	private final WebClient webClient = WebClient.builder().build();
+
+	private final ExpiryResolvingTokenResponseBodyExtractor bodyExtractor;
+
+	private final Map<String, TokenCacheProperties.Registration> registrations;
+
+	ReactiveTokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
+			Map<String, TokenCacheProperties.Registration> registrations) {
+		this.bodyExtractor = new ExpiryResolvingTokenResponseBodyExtractor(responseConverter);
+		this.registrations = registrations;
+	}
+
+	WebClientReactiveClientCredentialsTokenResponseClient clientCredentials() {
+		return configure(new WebClientReactiveClientCredentialsTokenResponseClient());
+	}
+
+	WebClientReactiveTokenExchangeTokenResponseClient tokenExchange() {
+		WebClientReactiveTokenExchangeTokenResponseClient client = configure(
+				new WebClientReactiveTokenExchangeTokenResponseClient());
+		client.addParametersConverter(this::subjectTokenType);
+		return client;
+	}
+
+	WebClientReactiveJwtBearerTokenResponseClient jwtBearer() {
+		return configure(new WebClientReactiveJwtBearerTokenResponseClient());
+	}
+
+	private <C extends AbstractWebClientReactiveOAuth2AccessTokenResponseClient<?>> C configure(C client) {
+		client.setWebClient(this.webClient);
+		client.setBodyExtractor(this.bodyExtractor);
+		return client;
+	}
+
+	private MultiValueMap<String, String> subjectTokenType(TokenExchangeGrantRequest grantRequest) {
+		TokenCacheProperties.Registration settings = this.registrations
+			.get(grantRequest.getClientRegistration().getRegistrationId());
+		String type = (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
+		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
+		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE, type);
+		return parameters;
+	}
+
+}

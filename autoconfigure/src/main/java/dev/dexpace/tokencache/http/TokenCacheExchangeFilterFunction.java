@@ -1,0 +1,142 @@
+package dev.dexpace.tokencache.http;
+
+import java.util.Map;
+
+import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.ReactiveSecurityContextHolder;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.web.ClientAttributes;
+import org.springframework.security.oauth2.client.web.reactive.function.client.ServerOAuth2AuthorizedClientExchangeFilterFunction;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.web.reactive.function.client.ClientRequest;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
+import org.springframework.web.reactive.function.client.ExchangeFunction;
+
+/**
+ * The {@code WebClient} twin of {@link TokenCacheClientHttpRequestInterceptor}: an
+ * {@link ExchangeFilterFunction} that sends {@code Authorization: Bearer …} on requests
+ * that name a client registration with Spring Security's attribute
+ * ({@link ServerOAuth2AuthorizedClientExchangeFilterFunction#clientRegistrationId(String)}
+ * or its servlet twin, which set the same attribute); requests that name none are sent
+ * untouched, so a token never reaches a host it was not meant for. When the API answers
+ * 401 ({@code invalid_token} or a bare 401) the sent token is deleted from the cache, only
+ * while the cache still holds it, and the request is retried once with a new token if
+ * retrying is on. A 403 deletes nothing.
+ * <p>
+ * The principal comes from the servlet filter's
+ * {@code ServletOAuth2AuthorizedClientExchangeFilterFunction.authentication(...)}
+ * attribute, then the {@link ReactiveSecurityContextHolder}, then the
+ * {@link SecurityContextHolder} of the subscribing thread (a servlet application that
+ * blocks on the call), then an anonymous principal.
+ *
+ * @since 0.1.0
+ */
+public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFunction {
+
+	private static final Log logger = LogFactory.getLog(TokenCacheExchangeFilterFunction.class);
+
+	/**
+	 * The attribute {@code ServletOAuth2AuthorizedClientExchangeFilterFunction.authentication(...)}
+	 * sets; named here so that this class needs no servlet API.
+	 */
+	private static final String AUTHENTICATION_ATTRIBUTE = Authentication.class.getName();
+
+	private static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymousUser",
+			AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"));
+
+	private final ReactiveOAuth2AuthorizedClientManager manager;
+
+	private final boolean retryOnUnauthorized;
+
+	/**
+	 * Create a filter.
+	 * @param manager the manager that authorizes requests; with a
+	 * {@link CachingReactiveOAuth2AuthorizedClientManager} a rejected token is deleted and
+	 * replaced, with any other manager the 401 is returned as it is
+	 * @param retryOnUnauthorized whether to retry a rejected request once with a new token
+	 */
+	public TokenCacheExchangeFilterFunction(ReactiveOAuth2AuthorizedClientManager manager,
+			boolean retryOnUnauthorized) {
+		this.manager = manager;
+		this.retryOnUnauthorized = retryOnUnauthorized;
+	}
+
+	@Override
+	public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
+		String registrationId = ClientAttributes.resolveClientRegistrationId(request.attributes());
+		if (registrationId == null) {
+			return next.exchange(request);
+		}
+		return principal(request).flatMap((principal) -> {
+			OAuth2AuthorizeRequest authorizeRequest = OAuth2AuthorizeRequest.withClientRegistrationId(registrationId)
+				.principal(principal)
+				.build();
+			return this.manager.authorize(authorizeRequest)
+				.flatMap((client) -> exchange(request, next, authorizeRequest, client))
+				.switchIfEmpty(Mono.defer(() -> next.exchange(request)));
+		});
+	}
+
+	private Mono<ClientResponse> exchange(ClientRequest request, ExchangeFunction next,
+			OAuth2AuthorizeRequest authorizeRequest, OAuth2AuthorizedClient client) {
+		OAuth2AccessToken sent = client.getAccessToken();
+		return next.exchange(bearer(request, sent)).flatMap((response) -> {
+			if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
+					|| !UnauthorizedResponses.tokenRejected(response.statusCode(), response.headers().asHttpHeaders())) {
+				return Mono.just(response);
+			}
+			if (!this.retryOnUnauthorized) {
+				return caching.invalidate(authorizeRequest, sent).thenReturn(response);
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Token for registration '" + authorizeRequest.getClientRegistrationId()
+						+ "' rejected with 401; retrying once");
+			}
+			return caching.reauthorize(authorizeRequest, sent)
+				.onErrorResume((ex) -> response.releaseBody().then(Mono.error(ex)))
+				.flatMap((renewed) -> response.releaseBody()
+					.then(next.exchange(bearer(request, renewed.getAccessToken()))))
+				.switchIfEmpty(Mono.just(response));
+		});
+	}
+
+	private static ClientRequest bearer(ClientRequest request, OAuth2AccessToken token) {
+		return ClientRequest.from(request)
+			.headers((headers) -> headers.setBearerAuth(token.getTokenValue()))
+			.build();
+	}
+
+	private static Mono<Authentication> principal(ClientRequest request) {
+		Authentication fromAttribute = attribute(request.attributes());
+		if (fromAttribute != null) {
+			return Mono.just(fromAttribute);
+		}
+		return ReactiveSecurityContextHolder.getContext()
+			.mapNotNull(SecurityContext::getAuthentication)
+			.switchIfEmpty(Mono.fromSupplier(TokenCacheExchangeFilterFunction::threadPrincipal));
+	}
+
+	private static @Nullable Authentication attribute(Map<String, Object> attributes) {
+		return (attributes.get(AUTHENTICATION_ATTRIBUTE) instanceof Authentication authentication) ? authentication
+				: null;
+	}
+
+	private static Authentication threadPrincipal() {
+		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+		return (authentication != null) ? authentication : ANONYMOUS;
+	}
+
+}

@@ -1,0 +1,285 @@
+package dev.dexpace.tokencache.oauth2;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
+import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
+import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+
+/**
+ * The reactive twin of {@link CachingOAuth2AuthorizedClientManager}: a
+ * {@link ReactiveTokenCache} in front of a delegate {@link ReactiveOAuth2AuthorizedClientManager}.
+ * Tokens of registrations the {@link TokenKeyResolver} keys are served from the cache; on
+ * a miss exactly one delegate call per key runs (single-flight) and every subscriber that
+ * missed meanwhile gets its token or its error. A subscriber that cancels stops waiting,
+ * nothing more: the token request goes on for the others and fills the cache.
+ * <p>
+ * A failing cache never fails a call: a read that fails is a miss, a write that fails is
+ * skipped, and the failure is logged once per burst. Nothing here blocks.
+ *
+ * @since 0.1.0
+ */
+public final class CachingReactiveOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
+
+	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
+
+	private final ReactiveOAuth2AuthorizedClientManager delegate;
+
+	private final ReactiveOAuth2AuthorizedClientManager passThrough;
+
+	private final ReactiveClientRegistrationRepository registrations;
+
+	private final ReactiveTokenCache cache;
+
+	private final TokenKeyResolver keyResolver;
+
+	private final TokenLifetimeResolver lifetimeResolver;
+
+	private final Clock clock;
+
+	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
+
+	private final CacheFaults faults = new CacheFaults();
+
+	/**
+	 * Create a manager.
+	 * @param delegate the manager that obtains tokens on a miss; it should not keep its
+	 * own copy of tokens (see {@link NoStoreReactiveOAuth2AuthorizedClientService})
+	 * @param registrations the client registrations
+	 * @param cache the token cache
+	 * @param keyResolver derives cache keys
+	 * @param lifetimeResolver tells when a token from the delegate expires
+	 * @param clock the clock that tells the current time
+	 */
+	public CachingReactiveOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
+			ReactiveClientRegistrationRepository registrations, ReactiveTokenCache cache, TokenKeyResolver keyResolver,
+			TokenLifetimeResolver lifetimeResolver, Clock clock) {
+		this(delegate, delegate, registrations, cache, keyResolver, lifetimeResolver, clock);
+	}
+
+	/**
+	 * Create a manager with a separate delegate for the registrations that are not
+	 * cached, such as authorization_code logins.
+	 * @param delegate the manager that obtains cached tokens on a miss
+	 * @param passThrough the manager for requests the {@link TokenKeyResolver} does not key
+	 * @param registrations the client registrations
+	 * @param cache the token cache
+	 * @param keyResolver derives cache keys
+	 * @param lifetimeResolver tells when a token from the delegate expires
+	 * @param clock the clock that tells the current time
+	 */
+	public CachingReactiveOAuth2AuthorizedClientManager(ReactiveOAuth2AuthorizedClientManager delegate,
+			ReactiveOAuth2AuthorizedClientManager passThrough, ReactiveClientRegistrationRepository registrations,
+			ReactiveTokenCache cache, TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver,
+			Clock clock) {
+		this.delegate = delegate;
+		this.passThrough = passThrough;
+		this.registrations = registrations;
+		this.cache = cache;
+		this.keyResolver = keyResolver;
+		this.lifetimeResolver = lifetimeResolver;
+		this.clock = clock;
+	}
+
+	@Override
+	public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
+		return authorize(authorizeRequest, null);
+	}
+
+	/**
+	 * Drop a token the resource server rejected and authorize again: the rejected token is
+	 * deleted only while the cache still holds it, and the new token is never the rejected
+	 * one, even if the delegate kept a copy of it.
+	 * @param authorizeRequest the request that was authorized with the rejected token
+	 * @param rejected the rejected access token
+	 * @return the authorized client with a new token, or empty
+	 */
+	public Mono<OAuth2AuthorizedClient> reauthorize(OAuth2AuthorizeRequest authorizeRequest,
+			OAuth2AccessToken rejected) {
+		return invalidate(authorizeRequest, rejected).then(authorize(authorizeRequest, rejected));
+	}
+
+	/**
+	 * Delete a token the resource server rejected, only while the cache still holds it.
+	 * @param authorizeRequest the request that was authorized with the rejected token
+	 * @param rejected the rejected access token
+	 * @return completes when the token is no longer cached
+	 */
+	public Mono<Void> invalidate(OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken rejected) {
+		return registration(authorizeRequest)
+			.mapNotNull((registration) -> this.keyResolver.resolve(registration, authorizeRequest.getPrincipal()))
+			.flatMap((key) -> {
+				CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
+						rejected.getScopes(), null, Instant.EPOCH);
+				return guarded("delete", () -> this.cache.delete(key, token));
+			});
+	}
+
+	private Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest,
+			@Nullable OAuth2AccessToken rejected) {
+		return registration(authorizeRequest).map(Optional::of)
+			.defaultIfEmpty(Optional.empty())
+			.flatMap((found) -> {
+				ClientRegistration registration = found.orElse(null);
+				TokenKey key = (registration != null)
+						? this.keyResolver.resolve(registration, authorizeRequest.getPrincipal()) : null;
+				if (registration == null || key == null) {
+					return this.passThrough.authorize(authorizeRequest);
+				}
+				return obtain(key, registration, authorizeRequest, rejected)
+					.map((token) -> new OAuth2AuthorizedClient(registration, authorizeRequest.getPrincipal().getName(),
+							accessToken(token)));
+			});
+	}
+
+	private Mono<CachedToken> obtain(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		return read(key).filter((cached) -> usable(cached, rejected))
+			.switchIfEmpty(Mono.defer(() -> this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected))
+				.flatMap((token) -> {
+					if (rejected != null && token.tokenValue().equals(rejected.getTokenValue())) {
+						// Joined a load that started before the rejection: load once more on our own terms.
+						return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
+					}
+					return Mono.just(token);
+				})));
+	}
+
+	private Mono<CachedToken> load(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		// Another load may have finished between our miss and the start of this one.
+		return read(key).filter((cached) -> usable(cached, rejected))
+			.switchIfEmpty(Mono.defer(() -> this.delegate
+				.authorize(delegateRequest(registration, authorizeRequest, rejected))
+				.flatMap((client) -> {
+					OAuth2AccessToken accessToken = client.getAccessToken();
+					CachedToken token = new CachedToken(accessToken.getTokenValue(),
+							accessToken.getTokenType().getValue(), accessToken.getScopes(), accessToken.getIssuedAt(),
+							this.lifetimeResolver.resolve(accessToken));
+					if (logger.isDebugEnabled()) {
+						logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
+					}
+					return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
+				})));
+	}
+
+	/**
+	 * After a rejection, hand the delegate an expired copy of the rejected token, so that
+	 * a delegate which keeps its own copy fetches a new token instead of returning it.
+	 */
+	private OAuth2AuthorizeRequest delegateRequest(ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		if (rejected == null) {
+			return authorizeRequest;
+		}
+		Instant now = this.clock.instant();
+		OAuth2AccessToken expired = new OAuth2AccessToken(rejected.getTokenType(), rejected.getTokenValue(),
+				now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)), rejected.getScopes());
+		Authentication principal = authorizeRequest.getPrincipal();
+		return OAuth2AuthorizeRequest
+			.withAuthorizedClient(new OAuth2AuthorizedClient(registration, principal.getName(), expired))
+			.principal(principal)
+			.attributes((attributes) -> attributes.putAll(authorizeRequest.getAttributes()))
+			.build();
+	}
+
+	private Mono<ClientRegistration> registration(OAuth2AuthorizeRequest authorizeRequest) {
+		OAuth2AuthorizedClient client = authorizeRequest.getAuthorizedClient();
+		if (client != null) {
+			return Mono.just(client.getClientRegistration());
+		}
+		return this.registrations.findByRegistrationId(authorizeRequest.getClientRegistrationId());
+	}
+
+	private static boolean usable(CachedToken token, @Nullable OAuth2AccessToken rejected) {
+		return rejected == null || !token.tokenValue().equals(rejected.getTokenValue());
+	}
+
+	private Mono<CachedToken> read(TokenKey key) {
+		return Mono.defer(() -> this.cache.get(key)).doOnSuccess((token) -> this.faults.succeeded()).onErrorResume((ex) -> {
+			this.faults.failed("get", asRuntime(ex));
+			return Mono.empty();
+		});
+	}
+
+	private Mono<Void> guarded(String operation, Supplier<Mono<Void>> action) {
+		return Mono.defer(action).doOnSuccess((done) -> this.faults.succeeded()).onErrorResume((ex) -> {
+			this.faults.failed(operation, asRuntime(ex));
+			return Mono.empty();
+		});
+	}
+
+	private static RuntimeException asRuntime(Throwable ex) {
+		return (ex instanceof RuntimeException runtime) ? runtime : new IllegalStateException(ex);
+	}
+
+	private static OAuth2AccessToken accessToken(CachedToken token) {
+		Instant issuedAt = token.issuedAt();
+		if (issuedAt != null && !token.expiresAt().isAfter(issuedAt)) {
+			issuedAt = null;
+		}
+		return new OAuth2AccessToken(tokenType(token.tokenType()), token.tokenValue(), issuedAt, token.expiresAt(),
+				token.scopes());
+	}
+
+	private static OAuth2AccessToken.TokenType tokenType(String value) {
+		return OAuth2AccessToken.TokenType.DPOP.getValue().equalsIgnoreCase(value) ? OAuth2AccessToken.TokenType.DPOP
+				: OAuth2AccessToken.TokenType.BEARER;
+	}
+
+	/**
+	 * Return how many cache operations failed since start-up.
+	 * @return the number of failed cache operations
+	 */
+	public long cacheFailures() {
+		return this.faults.failures();
+	}
+
+	/**
+	 * Return how many keys have a token request in flight.
+	 * @return the number of token requests in flight
+	 */
+	public int tokenRequestsInFlight() {
+		return this.flights.size();
+	}
+
+	/**
+	 * Return the manager this one delegates to on a miss.
+	 * @return the delegate
+	 */
+	public ReactiveOAuth2AuthorizedClientManager getDelegate() {
+		return this.delegate;
+	}
+
+	/**
+	 * Return the token cache in front of the delegate.
+	 * @return the cache
+	 */
+	public ReactiveTokenCache getCache() {
+		return this.cache;
+	}
+
+	@Override
+	public String toString() {
+		return "CachingReactiveOAuth2AuthorizedClientManager[cache=" + this.cache + ", delegate="
+				+ this.delegate.getClass().getName() + "]";
+	}
+
+}

@@ -1,0 +1,197 @@
+package dev.dexpace.tokencache.redis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.TokenKey;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import reactor.core.publisher.Flux;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The reactive Redis cache on a real {@code redis-server}: the same keys and values as the
+ * blocking cache (each reads what the other wrote, plain and sealed), an atomic
+ * conditional delete, {@code clear()} limited to the prefix, corrupt values, and an outage
+ * that fails no call, is logged once and heals by itself.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReactiveRedisTokenCacheIT {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	private static final byte[] KEY = new byte[32];
+
+	private final RedisProcess redis = RedisProcess.launch();
+
+	private final RedisCaches blockingCaches = new RedisCaches(this.redis.port());
+
+	private final List<AutoCloseable> resources = new java.util.ArrayList<>();
+
+	private final TokenKey key = TokenKey.system("api", List.of("api.read"), null);
+
+	@AfterEach
+	void close() throws Exception {
+		for (AutoCloseable resource : this.resources) {
+			resource.close();
+		}
+		this.blockingCaches.close();
+		this.redis.close();
+	}
+
+	@Test
+	void putGetAndDeleteRoundTrip() {
+		ReactiveRedisTokenCache cache = reactive(UnaryOperator.identity());
+		CachedToken token = token("one");
+		cache.put(this.key, token).block(WAIT);
+		assertThat(cache.get(this.key).block(WAIT)).isEqualTo(token);
+		cache.delete(this.key).block(WAIT);
+		assertThat(cache.get(this.key).block(WAIT)).isNull();
+		assertThat(cache.failures()).isZero();
+	}
+
+	@Test
+	void blockingAndReactiveCachesReadWhatTheOtherWrote() {
+		assertShared(UnaryOperator.identity(), UnaryOperator.identity());
+	}
+
+	@Test
+	void blockingAndReactiveCachesReadWhatTheOtherSealed() {
+		assertShared((builder) -> builder.encryptionKey(KEY), (builder) -> builder.encryptionKey(KEY));
+	}
+
+	private void assertShared(UnaryOperator<RedisTokenCache.Builder> blockingSettings,
+			UnaryOperator<ReactiveRedisTokenCache.Builder> reactiveSettings) {
+		RedisTokenCache blocking = this.blockingCaches.create(blockingSettings);
+		ReactiveRedisTokenCache reactive = reactive(reactiveSettings);
+		assertThat(reactive.redisKey(this.key)).isEqualTo(blocking.redisKey(this.key));
+		CachedToken first = token("first");
+		blocking.put(this.key, first);
+		assertThat(reactive.get(this.key).block(WAIT)).isEqualTo(first);
+		CachedToken second = token("second");
+		reactive.put(this.key, second).block(WAIT);
+		assertThat(blocking.get(this.key)).isEqualTo(second);
+		// A 401 for the first token seen by the reactive instance leaves the second in place.
+		reactive.delete(this.key, first).block(WAIT);
+		assertThat(blocking.get(this.key)).isEqualTo(second);
+		reactive.delete(this.key, second).block(WAIT);
+		assertThat(blocking.get(this.key)).isNull();
+		assertThat(reactive.corruptValues()).isZero();
+		assertThat(blocking.corruptValues()).isZero();
+	}
+
+	@Test
+	void aConditionalDeleteRemovesOnlyTheRejectedToken() {
+		ReactiveRedisTokenCache cache = reactive(UnaryOperator.identity());
+		CachedToken current = token("current");
+		cache.put(this.key, current).block(WAIT);
+		cache.delete(this.key, token("older")).block(WAIT);
+		assertThat(cache.get(this.key).block(WAIT)).isEqualTo(current);
+		cache.delete(this.key, current).block(WAIT);
+		assertThat(cache.get(this.key).block(WAIT)).isNull();
+	}
+
+	@Test
+	void clearRemovesOnlyKeysUnderThePrefix() {
+		ReactiveRedisTokenCache cache = reactive(UnaryOperator.identity());
+		try (RawRedis raw = new RawRedis(this.redis.port())) {
+			raw.set("someone-else:key", new byte[] { 1 });
+			Flux.range(0, 1200)
+				.flatMap((i) -> cache.put(TokenKey.system("api-" + i, List.of(), null), token("t" + i)))
+				.blockLast(Duration.ofSeconds(30));
+			assertThat(raw.keys()).hasSize(1201);
+			cache.clear().block(Duration.ofSeconds(30));
+			assertThat(raw.keys()).containsExactly("someone-else:key");
+		}
+	}
+
+	@Test
+	void aCorruptValueIsAMissAndIsDeleted() {
+		ReactiveRedisTokenCache cache = reactive((builder) -> builder.encryptionKey(KEY));
+		try (RawRedis raw = new RawRedis(this.redis.port())) {
+			raw.set(cache.redisKey(this.key), "not a token".getBytes());
+			assertThat(cache.get(this.key).block(WAIT)).isNull();
+			assertThat(cache.corruptValues()).isOne();
+			assertThat(raw.get(cache.redisKey(this.key))).isNull();
+		}
+	}
+
+	@Test
+	void aTokenWithNoLifeLeftIsNotWritten() {
+		ReactiveRedisTokenCache cache = reactive((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
+		cache.put(this.key, new CachedToken("short", "Bearer", Set.of(), null, Instant.now().plusSeconds(10)))
+			.block(WAIT);
+		try (RawRedis raw = new RawRedis(this.redis.port())) {
+			assertThat(raw.keys()).isEmpty();
+		}
+	}
+
+	@Test
+	void anOutageFailsNoCallIsLoggedOnceAndHealsByItself(CapturedOutput output) {
+		ReactiveRedisTokenCache cache = reactive((builder) -> builder.timeout(Duration.ofMillis(200))
+			.failureThreshold(3)
+			.openDuration(Duration.ofMillis(300)));
+		CachedToken token = token("before");
+		cache.put(this.key, token).block(WAIT);
+		this.redis.kill();
+		for (int i = 0; i < 20; i++) {
+			// Every operation completes (empty) instead of failing or hanging.
+			assertThat(cache.get(this.key).block(WAIT)).isNull();
+			cache.put(this.key, token).block(WAIT);
+			cache.delete(this.key, token).block(WAIT);
+		}
+		assertThat(cache.failures()).isPositive();
+		assertThat(cache.skipped()).as("operations skipped while the circuit was open").isPositive();
+		this.redis.start();
+		await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+			cache.put(this.key, token).block(WAIT);
+			assertThat(cache.get(this.key).block(WAIT)).isEqualTo(token);
+			assertThat(cache.isCircuitOpen()).isFalse();
+		});
+		assertThat(count(output.getAll(), "Redis token cache \\w+ failed \\(")).as("outage log lines").isOne();
+		assertThat(count(output.getAll(), "Redis token cache recovered")).as("recovery log lines").isOne();
+	}
+
+	private ReactiveRedisTokenCache reactive(UnaryOperator<ReactiveRedisTokenCache.Builder> settings) {
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", this.redis.port()));
+		factory.afterPropertiesSet();
+		factory.start();
+		ReactiveRedisTokenCache cache = settings.apply(ReactiveRedisTokenCache.builder(factory)).build();
+		this.resources.add(0, factory::destroy);
+		this.resources.add(0, cache);
+		assertThat(cache.warmUp(Duration.ofSeconds(5))).isTrue();
+		return cache;
+	}
+
+	private static CachedToken token(String value) {
+		// The value encoding keeps milliseconds.
+		Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+		return new CachedToken(value, "Bearer", Set.of("api.read"), now, now.plusSeconds(600));
+	}
+
+	private static int count(String text, String regex) {
+		Matcher matcher = Pattern.compile(regex).matcher(text);
+		int count = 0;
+		while (matcher.find()) {
+			count++;
+		}
+		return count;
+	}
+
+}
