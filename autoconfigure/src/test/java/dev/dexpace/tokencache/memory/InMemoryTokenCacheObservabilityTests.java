@@ -63,6 +63,38 @@ class InMemoryTokenCacheObservabilityTests {
 	}
 
 	@Test
+	void anExpiredEntryIsReportedWhenAReadFindsIt() {
+		TokenKey key = TokenKey.system("a", List.of(), null);
+		this.cache.put(key, token("a"));
+		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+		assertThat(this.cache.get(key)).isNull();
+		assertThat(this.cache.get(key)).isNull();
+		assertThat(this.evictions).containsExactly("SYSTEM EXPIRED");
+	}
+
+	@Test
+	void anExpiredEntryPushedOutByTheBoundIsReportedAsExpired() {
+		this.cache.put(TokenKey.system("a", List.of(), null), token("a"));
+		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
+		this.cache.put(TokenKey.system("b", List.of(), null), token("b"));
+		assertThat(this.evictions).containsExactly("SYSTEM EXPIRED");
+		assertThat(this.cache.get(TokenKey.system("b", List.of(), null))).isNotNull();
+	}
+
+	@Test
+	void anEntryLivesUntilItsDeadlineWhenTheTickerWraps() {
+		this.nanos.set(Long.MAX_VALUE - Duration.ofMinutes(1).toNanos());
+		TokenKey key = TokenKey.system("a", List.of(), null);
+		this.cache.put(key, token("a"));
+		// lifetime 4m30s: five minutes to expiry minus the 30 s buffer
+		this.nanos.addAndGet(Duration.ofMinutes(4).toNanos());
+		assertThat(this.nanos.get()).isNegative();
+		assertThat(this.cache.get(key)).isNotNull();
+		this.nanos.addAndGet(Duration.ofSeconds(31).toNanos());
+		assertThat(this.cache.get(key)).isNull();
+	}
+
+	@Test
 	void deletesAndReplacementsAreNotEvictions() {
 		TokenKey key = TokenKey.system("a", List.of(), null);
 		this.cache.put(key, token("a"));
