@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.lang.ref.WeakReference;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -9,6 +10,7 @@ import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
@@ -45,18 +47,18 @@ final class AuthorizedTokens {
 	 * @param key the key the token is cached under
 	 * @param registration the client registration
 	 * @param token the cached token
-	 * @param principalName the name of the principal asking
+	 * @param principal the principal asking
 	 * @return the authorized token
 	 */
-	AuthorizedToken of(TokenKey key, ClientRegistration registration, CachedToken token, String principalName) {
+	AuthorizedToken of(TokenKey key, ClientRegistration registration, CachedToken token, Authentication principal) {
 		if (key.kind() != TokenKind.SYSTEM) {
-			return build(registration, token, principalName);
+			return build(registration, token, principal);
 		}
 		AuthorizedToken known = this.remembered.get(key);
 		if (known != null && known.holds(registration, token)) {
 			return known;
 		}
-		AuthorizedToken built = build(registration, token, principalName);
+		AuthorizedToken built = build(registration, token, principal);
 		if (known != null || this.remembered.size() < MAX_REMEMBERED) {
 			this.remembered.put(key, built);
 		}
@@ -80,10 +82,11 @@ final class AuthorizedTokens {
 		this.remembered.remove(key);
 	}
 
-	private AuthorizedToken build(ClientRegistration registration, CachedToken token, String principalName) {
+	private AuthorizedToken build(ClientRegistration registration, CachedToken token, Authentication principal) {
 		OAuth2AccessToken accessToken = accessToken(token);
-		return new AuthorizedToken(token, new OAuth2AuthorizedClient(registration, principalName, accessToken),
-				this.schedule.refreshAtMillis(token), RefreshSchedule.usableUntilMillis(token));
+		return new AuthorizedToken(token, new OAuth2AuthorizedClient(registration, principal.getName(), accessToken),
+				new WeakReference<>(principal), this.schedule.refreshAtMillis(token),
+				RefreshSchedule.usableUntilMillis(token));
 	}
 
 	private static OAuth2AccessToken accessToken(CachedToken token) {
@@ -105,19 +108,26 @@ final class AuthorizedTokens {
 	 *
 	 * @param token the cached token
 	 * @param client the authorized client of the first principal that asked
+	 * @param principal that first principal, held weakly: the same instance again (such as
+	 * the anonymous principal of calls outside a request) is known without asking for its
+	 * name, which costs more than the rest of a hit
 	 * @param refreshAtMillis from when a background refresh is due
 	 * @param usableUntilMillis until when the token may be sent at all
 	 */
-	record AuthorizedToken(CachedToken token, OAuth2AuthorizedClient client, long refreshAtMillis,
-			long usableUntilMillis) {
+	record AuthorizedToken(CachedToken token, OAuth2AuthorizedClient client, WeakReference<Authentication> principal,
+			long refreshAtMillis, long usableUntilMillis) {
 
 		/**
 		 * Return the authorized client for a principal: the shared one when the name
 		 * matches, else a new client around the same access token.
-		 * @param principalName the principal's name
+		 * @param principal the principal
 		 * @return the authorized client
 		 */
-		OAuth2AuthorizedClient client(String principalName) {
+		OAuth2AuthorizedClient client(Authentication principal) {
+			if (this.principal.get() == principal) {
+				return this.client;
+			}
+			String principalName = principal.getName();
 			if (this.client.getPrincipalName().equals(principalName)) {
 				return this.client;
 			}

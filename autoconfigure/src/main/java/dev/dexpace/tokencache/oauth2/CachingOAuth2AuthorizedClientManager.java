@@ -215,14 +215,14 @@ public final class CachingOAuth2AuthorizedClientManager
 		this.listener.lookup(key.kind(), found);
 		if (found) {
 			// The hit path: no token request, and for a system key no new object either.
-			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal.getName());
+			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal);
 			if (this.clock.millis() >= hit.refreshAtMillis()) {
 				refreshInBackground(key, registration, authorizeRequest, hit.token());
 			}
-			return hit.client(principal.getName());
+			return hit.client(principal);
 		}
 		AuthorizedToken token = fetch(key, registration, authorizeRequest, rejectedValue);
-		return (token != null) ? token.client(principal.getName()) : null;
+		return (token != null) ? token.client(principal) : null;
 	}
 
 	/**
@@ -252,7 +252,7 @@ public final class CachingOAuth2AuthorizedClientManager
 			}
 			return last;
 		}
-		return (token != null) ? this.tokens.of(key, registration, token, authorizeRequest.getPrincipal().getName())
+		return (token != null) ? this.tokens.of(key, registration, token, authorizeRequest.getPrincipal())
 				: null;
 	}
 
@@ -319,8 +319,7 @@ public final class CachingOAuth2AuthorizedClientManager
 			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
 		CachedToken cached = read(key);
 		if (cached != null && !cached.sameTokenAs(current)) {
-			AuthorizedToken newer = this.tokens.of(key, registration, cached,
-					authorizeRequest.getPrincipal().getName());
+			AuthorizedToken newer = this.tokens.of(key, registration, cached, authorizeRequest.getPrincipal());
 			if (this.clock.millis() < newer.refreshAtMillis()) {
 				// Another caller or instance refreshed it already.
 				return cached;
