@@ -38,6 +38,32 @@ final class CompositeTokenCacheListener implements TokenCacheListener {
 	}
 
 	@Override
+	public PendingTokenRequest tokenRequestStarted(String registrationId, TokenKind kind) {
+		PendingTokenRequest[] pending = new PendingTokenRequest[this.listeners.length];
+		for (int i = 0; i < pending.length; i++) {
+			pending[i] = this.listeners[i].tokenRequestStarted(registrationId, kind);
+		}
+		return new PendingTokenRequest() {
+
+			@Override
+			public void finished(boolean obtained) {
+				// Inner handles first, as the blocking wrappers unwind.
+				for (int i = pending.length - 1; i >= 0; i--) {
+					pending[i].finished(obtained);
+				}
+			}
+
+			@Override
+			public void failed(Throwable error) {
+				for (int i = pending.length - 1; i >= 0; i--) {
+					pending[i].failed(error);
+				}
+			}
+
+		};
+	}
+
+	@Override
 	public void invalidated(TokenKind kind, InvalidationCause cause) {
 		for (TokenCacheListener listener : this.listeners) {
 			listener.invalidated(kind, cause);

@@ -54,6 +54,19 @@ public interface TokenCacheListener {
 	}
 
 	/**
+	 * The cache starts a token request that completes later, on another thread (a reactive
+	 * caller cannot run it inside {@link #tokenRequest(String, TokenKind, Supplier)}). The
+	 * caller completes the returned handle exactly once, whatever the outcome.
+	 * @param registrationId the client registration id
+	 * @param kind the tier of the key
+	 * @return the handle of the request; {@link PendingTokenRequest#NONE} by default
+	 * @since 0.1.0
+	 */
+	default PendingTokenRequest tokenRequestStarted(String registrationId, TokenKind kind) {
+		return PendingTokenRequest.NONE;
+	}
+
+	/**
 	 * A cached token was deleted, or asked to be deleted, for a reason other than its
 	 * expiry or the bound of the cache.
 	 * @param kind the tier of the key
@@ -91,6 +104,46 @@ public interface TokenCacheListener {
 			return listeners.get(0);
 		}
 		return new CompositeTokenCacheListener(listeners);
+	}
+
+	/**
+	 * A token request started with {@link #tokenRequestStarted(String, TokenKind)}, to be
+	 * completed exactly once.
+	 */
+	interface PendingTokenRequest {
+
+		/**
+		 * A handle that does nothing.
+		 */
+		PendingTokenRequest NONE = new PendingTokenRequest() {
+
+			@Override
+			public void finished(boolean obtained) {
+			}
+
+			@Override
+			public void failed(Throwable error) {
+			}
+
+			@Override
+			public String toString() {
+				return "PendingTokenRequest.NONE";
+			}
+
+		};
+
+		/**
+		 * The request ended without an error.
+		 * @param obtained whether it gave a token
+		 */
+		void finished(boolean obtained);
+
+		/**
+		 * The request failed, or its caller gave up on it.
+		 * @param error the error
+		 */
+		void failed(Throwable error);
+
 	}
 
 	/**

@@ -55,4 +55,30 @@ public final class TokenCacheObservations implements TokenCacheListener {
 		}
 	}
 
+	@Override
+	public PendingTokenRequest tokenRequestStarted(String registrationId, TokenKind kind) {
+		TokenRequestObservationContext context = new TokenRequestObservationContext(registrationId, kind);
+		// Started on the subscribing thread: the observation current there, if any, is its
+		// parent.
+		Observation observation = Observation
+			.createNotStarted(this.convention, DEFAULT_CONVENTION, () -> context, this.registry)
+			.start();
+		return new PendingTokenRequest() {
+
+			@Override
+			public void finished(boolean obtained) {
+				context.setSuccess(obtained);
+				observation.stop();
+			}
+
+			@Override
+			public void failed(Throwable error) {
+				observation.error(error);
+				observation.stop();
+			}
+
+		};
+	}
+
+
 }

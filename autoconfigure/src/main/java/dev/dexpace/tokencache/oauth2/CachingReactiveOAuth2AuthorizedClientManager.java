@@ -4,10 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import org.apache.commons.logging.Log;
@@ -36,7 +41,8 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  *
  * @since 0.1.0
  */
-public final class CachingReactiveOAuth2AuthorizedClientManager implements ReactiveOAuth2AuthorizedClientManager {
+public final class CachingReactiveOAuth2AuthorizedClientManager
+		implements ReactiveOAuth2AuthorizedClientManager, TokenCacheListenerAware {
 
 	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
 
@@ -57,6 +63,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
 
 	private final CacheFaults faults = new CacheFaults();
+
+	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	/**
 	 * Create a manager.
@@ -103,6 +111,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 		return authorize(authorizeRequest, null);
 	}
 
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
+	}
+
 	/**
 	 * Drop a token the resource server rejected and authorize again: the rejected token is
 	 * deleted only while the cache still holds it, and the new token is never the rejected
@@ -128,7 +141,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 			.flatMap((key) -> {
 				CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
 						rejected.getScopes(), null, Instant.EPOCH);
-				return guarded("delete", () -> this.cache.delete(key, token));
+				return guarded("delete", () -> this.cache.delete(key, token)).doOnSuccess((done) -> this.listener
+					.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED));
 			});
 	}
 
@@ -152,6 +166,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private Mono<CachedToken> obtain(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
 		return read(key).filter((cached) -> usable(cached, rejected))
+			.doOnNext((cached) -> this.listener.lookup(key.kind(), true))
+			.switchIfEmpty(Mono.<CachedToken>fromRunnable(() -> this.listener.lookup(key.kind(), false)))
 			.switchIfEmpty(Mono.defer(() -> this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected))
 				.flatMap((token) -> {
 					if (rejected != null && token.tokenValue().equals(rejected.getTokenValue())) {
@@ -166,8 +182,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
 		// Another load may have finished between our miss and the start of this one.
 		return read(key).filter((cached) -> usable(cached, rejected))
-			.switchIfEmpty(Mono.defer(() -> this.delegate
-				.authorize(delegateRequest(registration, authorizeRequest, rejected))
+			.switchIfEmpty(Mono.defer(() -> observed(key,
+					this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected)))
 				.flatMap((client) -> {
 					OAuth2AccessToken accessToken = client.getAccessToken();
 					CachedToken token = new CachedToken(accessToken.getTokenValue(),
@@ -178,6 +194,30 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 					}
 					return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
 				})));
+	}
+
+	/**
+	 * Tell the listener about a token request, once, however it ends: with a token,
+	 * empty, with an error, or cancelled by every subscriber.
+	 */
+	private <T> Mono<T> observed(TokenKey key, Mono<T> request) {
+		return Mono.defer(() -> {
+			PendingTokenRequest pending = this.listener.tokenRequestStarted(key.registrationId(), key.kind());
+			AtomicBoolean done = new AtomicBoolean();
+			return request.doOnSuccess((result) -> {
+				if (done.compareAndSet(false, true)) {
+					pending.finished(result != null);
+				}
+			}).doOnError((ex) -> {
+				if (done.compareAndSet(false, true)) {
+					pending.failed(ex);
+				}
+			}).doOnCancel(() -> {
+				if (done.compareAndSet(false, true)) {
+					pending.failed(new CancellationException("The token request was cancelled"));
+				}
+			});
+		});
 	}
 
 	/**
@@ -215,6 +255,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private Mono<CachedToken> read(TokenKey key) {
 		return Mono.defer(() -> this.cache.get(key)).doOnSuccess((token) -> this.faults.succeeded()).onErrorResume((ex) -> {
 			this.faults.failed("get", asRuntime(ex));
+			this.listener.cacheError("get");
 			return Mono.empty();
 		});
 	}
@@ -222,6 +263,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private Mono<Void> guarded(String operation, Supplier<Mono<Void>> action) {
 		return Mono.defer(action).doOnSuccess((done) -> this.faults.succeeded()).onErrorResume((ex) -> {
 			this.faults.failed(operation, asRuntime(ex));
+			this.listener.cacheError(operation);
 			return Mono.empty();
 		});
 	}
