@@ -7,8 +7,10 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
+import dev.dexpace.tokencache.oauth2.TokenEndpointBusyException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
@@ -131,7 +133,9 @@ final class TokenEndpointResponses {
 			if (retryAfter != null) {
 				description.append(" (Retry-After: ").append(printable(retryAfter)).append(')');
 			}
-			throw new OAuth2AuthorizationException(new OAuth2Error(code, description.toString(), null));
+			OAuth2Error error = new OAuth2Error(code, description.toString(), null);
+			Duration wait = TokenEndpointBusyException.parseRetryAfter(retryAfter, Instant.now());
+			throw (wait != null) ? new TokenEndpointBusyException(error, wait) : new OAuth2AuthorizationException(error);
 		}
 
 		private static String printable(String value) {

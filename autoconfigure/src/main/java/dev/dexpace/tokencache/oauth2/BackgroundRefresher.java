@@ -107,20 +107,21 @@ final class BackgroundRefresher implements AutoCloseable {
 	}
 
 	private void run(TokenKey key, Refresh refresh, int attempt) {
-		boolean again;
+		long notBeforeMillis;
 		try {
-			again = refresh.attempt(attempt);
+			notBeforeMillis = refresh.attempt(attempt);
 		}
 		catch (RuntimeException ex) {
-			again = false;
+			notBeforeMillis = Refresh.DONE;
 		}
-		if (!again) {
+		if (notBeforeMillis < 0) {
 			this.active.remove(key);
 			return;
 		}
+		// The backoff, or longer when the identity provider asked for it (Retry-After).
+		long delay = Math.max(notBeforeMillis, RefreshSchedule.retryDelayMillis(attempt));
 		try {
-			this.retries.schedule(() -> submit(key, refresh, attempt + 1), RefreshSchedule.retryDelayMillis(attempt),
-					TimeUnit.MILLISECONDS);
+			this.retries.schedule(() -> submit(key, refresh, attempt + 1), delay, TimeUnit.MILLISECONDS);
 		}
 		catch (RejectedExecutionException ex) {
 			this.active.remove(key);
@@ -149,11 +150,18 @@ final class BackgroundRefresher implements AutoCloseable {
 	interface Refresh {
 
 		/**
+		 * What {@link #attempt(int)} returns when the refresh is done, whether it
+		 * succeeded or gave up.
+		 */
+		long DONE = -1;
+
+		/**
 		 * Try the refresh once.
 		 * @param attempt how many attempts failed before this one
-		 * @return {@code true} to try again after a delay, {@code false} when done
+		 * @return {@link #DONE}, or the least number of milliseconds to wait before the
+		 * next attempt ({@code 0}: the backoff alone decides)
 		 */
-		boolean attempt(int attempt);
+		long attempt(int attempt);
 
 	}
 

@@ -288,16 +288,17 @@ public final class CachingOAuth2AuthorizedClientManager
 
 	/**
 	 * One attempt of a background refresh.
-	 * @return whether to try again later
+	 * @return {@link BackgroundRefresher.Refresh#DONE}, or how long at least to wait
+	 * before trying again
 	 */
-	private boolean refreshAttempt(TokenKey key, ClientRegistration registration,
+	private long refreshAttempt(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
 		try {
 			this.flights.run(key, () -> refreshLoad(key, registration, authorizeRequest, current));
 			if (attempt > 0 && logger.isInfoEnabled()) {
 				logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
 			}
-			return false;
+			return BackgroundRefresher.Refresh.DONE;
 		}
 		catch (RuntimeException ex) {
 			if (TokenRequestErrors.isPermanent(ex)) {
@@ -305,13 +306,16 @@ public final class CachingOAuth2AuthorizedClientManager
 						+ "); not retrying an error the identity provider will repeat");
 				// Hits keep the cached token until it leaves the cache, without asking again.
 				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
-				return false;
+				return BackgroundRefresher.Refresh.DONE;
 			}
 			if (logger.isDebugEnabled()) {
 				logger.debug("Background token request for " + key + " failed (" + describe(ex) + "), attempt "
 						+ (attempt + 1));
 			}
-			return this.clock.millis() < RefreshSchedule.usableUntilMillis(current);
+			if (this.clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
+				return BackgroundRefresher.Refresh.DONE;
+			}
+			return TokenRequestErrors.retryAfterMillis(ex, this.clock.instant());
 		}
 	}
 

@@ -1,10 +1,14 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.HttpStatusCodeException;
 
 /**
  * Tells a token request that may succeed when tried again (the identity provider is down,
@@ -46,6 +50,30 @@ final class TokenRequestErrors {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Return how long the identity provider asked to wait before the next token request,
+	 * from a {@link TokenEndpointBusyException} or an HTTP error with a
+	 * {@code Retry-After} header among the causes.
+	 * @param failure what the token request threw
+	 * @param now the current time, for a {@code Retry-After} that is a date
+	 * @return the wait in milliseconds, {@code 0} when none was asked for
+	 */
+	static long retryAfterMillis(Throwable failure, Instant now) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof TokenEndpointBusyException busy) {
+				return busy.getRetryAfter().toMillis();
+			}
+			if (cause instanceof HttpStatusCodeException status && status.getResponseHeaders() != null) {
+				Duration retryAfter = TokenEndpointBusyException.parseRetryAfter(status.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER), now);
+				return (retryAfter != null) ? retryAfter.toMillis() : 0;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return 0;
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
+import dev.dexpace.tokencache.oauth2.TokenEndpointBusyException;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
@@ -63,6 +64,10 @@ class TokenEndpointFaultsIT {
 			OAuth2AuthorizationException failure = callFails(client);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("temporarily_unavailable");
 			assertThat(failure.getMessage()).contains("answered 503 (Retry-After: 30)");
+			assertThat(causes(failure)).filteredOn(TokenEndpointBusyException.class::isInstance)
+				.singleElement()
+				.satisfies((busy) -> assertThat(((TokenEndpointBusyException) busy).getRetryAfter())
+					.isEqualTo(Duration.ofSeconds(30)));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
@@ -160,6 +165,14 @@ class TokenEndpointFaultsIT {
 			assertThat(this.idp.tokenRequests()).isOne();
 			assertThat(this.idp.apiCalls()).isEqualTo(CALLERS);
 		});
+	}
+
+	private static List<Throwable> causes(Throwable failure) {
+		List<Throwable> causes = new ArrayList<>();
+		for (Throwable cause = failure; cause != null && !causes.contains(cause); cause = cause.getCause()) {
+			causes.add(cause);
+		}
+		return causes;
 	}
 
 	private OAuth2AuthorizationException callFails(RestClient client) {
