@@ -3,6 +3,8 @@ package dev.dexpace.tokencache.benchmarks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,9 +184,11 @@ public final class BenchmarkReport {
 				.findFirst()
 				.orElse(cpu);
 		}
-		return String.format(Locale.ROOT, "Machine: %s, %d cores available, %s %s, Java %s (%s).%n", cpu,
-				Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-				System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"));
+		return String.format(Locale.ROOT, "Machine: %s, %d cores available, %s %s, Java %s (%s); run on %s. "
+				+ "Ratios compare figures of this one run; absolute numbers vary between runs on shared machines.%n",
+				cpu, Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+				System.getProperty("os.arch"), System.getProperty("java.version"), System.getProperty("java.vm.name"),
+				LocalDate.now(ZoneOffset.UTC));
 	}
 
 	private static void progress(String step) {
