@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import org.apache.commons.logging.Log;
@@ -33,6 +34,10 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * <p>
  * A failing cache never fails a call: a read that fails is a miss, a write that fails is
  * skipped, and the failure is logged once per burst. Nothing here blocks.
+ * <p>
+ * With a {@link #setFetchLock(ReactiveTokenFetchLock) fetch lock}, single-flight spans the
+ * instances of a fleet as in the blocking manager; a waiter polls the cache on a timer,
+ * without holding a thread.
  *
  * @since 0.1.0
  */
@@ -57,6 +62,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
 
 	private final CacheFaults faults = new CacheFaults();
+
+	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
 
 	/**
 	 * Create a manager.
@@ -96,6 +103,15 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 		this.keyResolver = keyResolver;
 		this.lifetimeResolver = lifetimeResolver;
 		this.clock = clock;
+	}
+
+	/**
+	 * Coordinate token requests for a missing key with the other instances of a fleet
+	 * through a lease, or not at all ({@code null}, the default).
+	 * @param fetchLock the lock, usually the shared token cache itself
+	 */
+	public void setFetchLock(@Nullable ReactiveTokenFetchLock fetchLock) {
+		this.fetchLock = fetchLock;
 	}
 
 	@Override
@@ -165,8 +181,49 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 	private Mono<CachedToken> load(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
 		// Another load may have finished between our miss and the start of this one.
-		return read(key).filter((cached) -> usable(cached, rejected))
-			.switchIfEmpty(Mono.defer(() -> this.delegate
+		return read(key).filter((cached) -> usable(cached, rejected)).switchIfEmpty(Mono.defer(() -> {
+			ReactiveTokenFetchLock lock = this.fetchLock;
+			if (lock == null) {
+				return fetch(key, registration, authorizeRequest, rejected);
+			}
+			LeaseWait wait = new LeaseWait(lock.leaseTime(), System::nanoTime);
+			return loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected);
+		}));
+	}
+
+	/**
+	 * Fetch while holding the key's lease, or poll the cache on a timer for the token of
+	 * the instance that holds it, as the blocking manager does.
+	 */
+	private Mono<CachedToken> loadUnderLease(ReactiveTokenFetchLock lock, LeaseWait wait, TokenKey key,
+			ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
+			@Nullable OAuth2AccessToken rejected) {
+		Mono<ReactiveTokenFetchLock.Lease> lease = Mono.defer(() -> lock.tryLock(key)).onErrorResume((ex) -> {
+			this.faults.failed("lock", asRuntime(ex));
+			return Mono.just(Mono::empty);
+		});
+		return lease.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap((held) -> {
+			if (held.isPresent()) {
+				Mono<CachedToken> underLease = ((wait.polls() > 0) ? read(key) : Mono.<CachedToken>empty())
+					.filter((cached) -> usable(cached, rejected))
+					.switchIfEmpty(Mono.defer(() -> fetch(key, registration, authorizeRequest, rejected)));
+				return Mono.usingWhen(Mono.just(held.get()), (acquired) -> underLease,
+						(acquired) -> guarded("unlock", acquired::release));
+			}
+			if (wait.isOver()) {
+				return fetch(key, registration, authorizeRequest, rejected);
+			}
+			return Mono.delay(Duration.ofMillis(wait.nextDelayMillis()))
+				.then(read(key))
+				.filter((cached) -> usable(cached, rejected))
+				.switchIfEmpty(Mono
+					.defer(() -> loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected)));
+		});
+	}
+
+	private Mono<CachedToken> fetch(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		return this.delegate
 				.authorize(delegateRequest(registration, authorizeRequest, rejected))
 				.flatMap((client) -> {
 					OAuth2AccessToken accessToken = client.getAccessToken();
@@ -177,7 +234,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager implements React
 						logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
 					}
 					return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
-				})));
+				});
 	}
 
 	/**

@@ -52,7 +52,7 @@ class RedisTokenCacheAutoConfigurationTests {
 			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.key-prefix=app-1:")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(TokenCache.class).hasSingleBean(RedisTokenCache.class);
-				assertThat(context.getBean(RedisTokenCache.class)).hasToString("RedisTokenCache[prefix=app-1:, encrypted=false]");
+				assertThat(context.getBean(RedisTokenCache.class)).hasToString("RedisTokenCache[prefix=app-1:, encrypted=false, nearCache=false]");
 			});
 	}
 
