@@ -3,6 +3,8 @@ package dev.dexpace.tokencache.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -41,7 +43,9 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * invalidation moves an epoch, and a read that started under an older epoch does not
  * write to the near cache;</li>
  * <li>messages published while this instance's subscription is down are lost, so
- * whenever the subscription is (re)established the whole near cache is dropped.</li>
+ * whenever the subscription is (re)established the whole near cache is dropped, and
+ * while the channel is not subscribed (Redis down at start-up) nothing is served from or
+ * kept in memory.</li>
  * </ul>
  * Messages hold only Redis keys, which hold digests: never a token.
  *
@@ -55,6 +59,8 @@ public final class NearCache implements AutoCloseable {
 	 * The message that drops every entry, published by {@code clear()}.
 	 */
 	static final String ALL = "*";
+
+	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(5);
 
 	private final Cache<String, Entry> entries;
 
@@ -70,6 +76,10 @@ public final class NearCache implements AutoCloseable {
 
 	private volatile Runnable onInvalidation = () -> {
 	};
+
+	private volatile @Nullable ScheduledExecutorService retries;
+
+	private volatile boolean subscribeFailureLogged;
 
 	/**
 	 * Create a near cache.
@@ -103,24 +113,59 @@ public final class NearCache implements AutoCloseable {
 	 * @param keyPrefix the key prefix of the caches this near cache serves
 	 */
 	public void subscribe(RedisConnectionFactory connectionFactory, String keyPrefix) {
+		String channel = new RedisKeys(keyPrefix).invalidationChannel();
+		if (trySubscribe(connectionFactory, channel)) {
+			return;
+		}
+		// Redis is down at start-up: the application starts anyway, the near cache stays
+		// unused (every read goes to Redis) until the subscription is made.
+		ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "dexpace-token-cache-near-cache-subscribe");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.retries = retries;
+		retries.scheduleWithFixedDelay(() -> {
+			if (trySubscribe(connectionFactory, channel)) {
+				logger.info("Near cache subscribed to token cache invalidations");
+				retries.shutdown();
+			}
+		}, SUBSCRIBE_RETRY.toMillis(), SUBSCRIBE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	private boolean trySubscribe(RedisConnectionFactory connectionFactory, String channel) {
 		RedisMessageListenerContainer listenerContainer = new RedisMessageListenerContainer();
 		listenerContainer.setConnectionFactory(connectionFactory);
 		listenerContainer.setBeanName("dexpace-token-cache-near-cache");
-		listenerContainer.addMessageListener(new Invalidations(),
-				new ChannelTopic(new RedisKeys(keyPrefix).invalidationChannel()));
+		listenerContainer.addMessageListener(new Invalidations(), new ChannelTopic(channel));
 		listenerContainer.afterPropertiesSet();
-		// Waits a bounded time for the subscription; a Redis that is down is retried in the
-		// background, and the first subscription drops everything held meanwhile.
-		listenerContainer.start();
-		this.container = listenerContainer;
+		try {
+			// Waits a bounded time for the subscription to be confirmed.
+			listenerContainer.start();
+			this.container = listenerContainer;
+			return true;
+		}
+		catch (RuntimeException ex) {
+			if (!this.subscribeFailureLogged) {
+				this.subscribeFailureLogged = true;
+				logger.warn("Near cache could not subscribe to token cache invalidations (" + ex.getClass().getSimpleName()
+						+ "); serving every read from Redis and retrying every " + SUBSCRIBE_RETRY.toSeconds() + "s");
+			}
+			destroy(listenerContainer);
+			return false;
+		}
 	}
 
 	/**
 	 * Return the token held for a Redis key.
 	 * @param redisKey the Redis key
-	 * @return the token, or {@code null} if none is held or it has expired
+	 * @return the token, or {@code null} if none is held, it has expired, or invalidations
+	 * cannot arrive right now
 	 */
 	@Nullable CachedToken get(String redisKey) {
+		if (!isListening()) {
+			return null;
+		}
 		Entry entry = this.entries.getIfPresent(redisKey);
 		if (entry == null) {
 			return null;
@@ -149,7 +194,7 @@ public final class NearCache implements AutoCloseable {
 	 * @param epoch the epoch taken before Redis was read or written
 	 */
 	void put(String redisKey, CachedToken token, long ttlMillis, long epoch) {
-		if (ttlMillis <= 0) {
+		if (ttlMillis <= 0 || !isListening()) {
 			return;
 		}
 		long lifetime = Math.min(TimeUnit.MILLISECONDS.toNanos(ttlMillis), this.timeToLiveNanos);
@@ -233,17 +278,25 @@ public final class NearCache implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		ScheduledExecutorService pending = this.retries;
+		if (pending != null) {
+			pending.shutdownNow();
+		}
 		RedisMessageListenerContainer current = this.container;
 		this.container = null;
 		if (current != null) {
-			try {
-				current.destroy();
-			}
-			catch (Exception ex) {
-				logger.debug("Could not stop the near cache's subscription", ex);
-			}
+			destroy(current);
 		}
 		invalidateAll();
+	}
+
+	private static void destroy(RedisMessageListenerContainer listenerContainer) {
+		try {
+			listenerContainer.destroy();
+		}
+		catch (Exception ex) {
+			logger.debug("Could not stop the near cache's subscription", ex);
+		}
 	}
 
 	@Override
