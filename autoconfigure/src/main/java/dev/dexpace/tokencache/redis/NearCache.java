@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -81,6 +82,8 @@ public final class NearCache implements AutoCloseable {
 
 	private volatile boolean subscribeFailureLogged;
 
+	private volatile BooleanSupplier listening = () -> false;
+
 	/**
 	 * Create a near cache.
 	 * @param maxSize the most entries it holds
@@ -90,6 +93,12 @@ public final class NearCache implements AutoCloseable {
 		this(maxSize, timeToLive, System::nanoTime);
 	}
 
+	/**
+	 * Create a near cache on a clock of its own, for tests.
+	 * @param maxSize the most entries it holds
+	 * @param timeToLive the longest an entry is kept
+	 * @param nanoTime a monotonic clock in nanoseconds
+	 */
 	NearCache(long maxSize, Duration timeToLive, LongSupplier nanoTime) {
 		if (maxSize <= 0) {
 			throw new IllegalArgumentException("maxSize must be positive");
@@ -103,6 +112,8 @@ public final class NearCache implements AutoCloseable {
 			.maximumSize(maxSize)
 			.ticker(nanoTime::getAsLong)
 			.expireAfter(new EntryExpiry())
+			// Evict on the calling thread: a bounded tier of small entries needs no pool.
+			.executor(Runnable::run)
 			.build();
 	}
 
@@ -143,6 +154,7 @@ public final class NearCache implements AutoCloseable {
 			// Waits a bounded time for the subscription to be confirmed.
 			listenerContainer.start();
 			this.container = listenerContainer;
+			this.listening = listenerContainer::isListening;
 			return true;
 		}
 		catch (RuntimeException ex) {
@@ -269,8 +281,14 @@ public final class NearCache implements AutoCloseable {
 	 * @return whether invalidations can arrive
 	 */
 	public boolean isListening() {
-		RedisMessageListenerContainer current = this.container;
-		return current != null && current.isListening();
+		return this.listening.getAsBoolean();
+	}
+
+	/**
+	 * Act as if invalidations could arrive, without a subscription, for tests.
+	 */
+	void assumeListening() {
+		this.listening = () -> true;
 	}
 
 	/**
@@ -284,6 +302,7 @@ public final class NearCache implements AutoCloseable {
 		}
 		RedisMessageListenerContainer current = this.container;
 		this.container = null;
+		this.listening = () -> false;
 		if (current != null) {
 			destroy(current);
 		}
