@@ -112,8 +112,6 @@ public final class NearCache implements AutoCloseable {
 			.maximumSize(maxSize)
 			.ticker(nanoTime::getAsLong)
 			.expireAfter(new EntryExpiry())
-			// Evict on the calling thread: a bounded tier of small entries needs no pool.
-			.executor(Runnable::run)
 			.build();
 	}
 
@@ -148,6 +146,9 @@ public final class NearCache implements AutoCloseable {
 		RedisMessageListenerContainer listenerContainer = new RedisMessageListenerContainer();
 		listenerContainer.setConnectionFactory(connectionFactory);
 		listenerContainer.setBeanName("dexpace-token-cache-near-cache");
+		// Dropping an entry is quick and never blocks: do it on the thread that received
+		// the message, in order, rather than on a new thread per message.
+		listenerContainer.setTaskExecutor(Runnable::run);
 		listenerContainer.addMessageListener(new Invalidations(), new ChannelTopic(channel));
 		listenerContainer.afterPropertiesSet();
 		try {
@@ -266,6 +267,13 @@ public final class NearCache implements AutoCloseable {
 	 */
 	public long invalidationsReceived() {
 		return this.invalidationsReceived.get();
+	}
+
+	/**
+	 * Run pending evictions now, for tests that count entries.
+	 */
+	void cleanUp() {
+		this.entries.cleanUp();
 	}
 
 	/**

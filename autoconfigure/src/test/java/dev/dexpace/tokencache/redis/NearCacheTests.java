@@ -74,6 +74,7 @@ class NearCacheTests {
 		for (int i = 0; i < 100; i++) {
 			this.nearCache.put(KEY + i, token("t" + i), 60_000, this.nearCache.epoch());
 		}
+		this.nearCache.cleanUp();
 		assertThat(this.nearCache.size()).isLessThanOrEqualTo(8);
 	}
 
