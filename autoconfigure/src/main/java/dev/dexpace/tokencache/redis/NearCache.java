@@ -161,8 +161,9 @@ public final class NearCache implements AutoCloseable {
 		catch (RuntimeException ex) {
 			if (!this.subscribeFailureLogged) {
 				this.subscribeFailureLogged = true;
-				logger.warn("Near cache could not subscribe to token cache invalidations (" + ex.getClass().getSimpleName()
-						+ "); serving every read from Redis and retrying every " + SUBSCRIBE_RETRY.toSeconds() + "s");
+				logger.warn("Near cache could not subscribe to token cache invalidations ("
+						+ ex.getClass().getSimpleName() + "); serving every read from Redis and retrying every "
+						+ SUBSCRIBE_RETRY.toSeconds() + "s");
 			}
 			destroy(listenerContainer);
 			return false;

@@ -261,10 +261,10 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 			ByteBuffer lockKey = buffer(this.keys.lockOf(key));
 			byte[] owner = RedisTokenCache.owner();
 			Lease noLease = Mono::empty;
+			Expiration expiration = Expiration.milliseconds(this.leaseTime.toMillis());
 			return guarded("lock",
 					(redis) -> redis.stringCommands()
-						.set(lockKey.duplicate(), ByteBuffer.wrap(owner), Expiration.milliseconds(this.leaseTime.toMillis()),
-								SetOption.ifAbsent())
+						.set(lockKey.duplicate(), ByteBuffer.wrap(owner), expiration, SetOption.ifAbsent())
 						.defaultIfEmpty(false))
 				.map(Optional::of)
 				.defaultIfEmpty(Optional.empty())

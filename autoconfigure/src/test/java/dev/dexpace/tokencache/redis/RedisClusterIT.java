@@ -169,21 +169,25 @@ class RedisClusterIT {
 			ApplicationContextRunner runner = TokenCacheContexts.runner(idp)
 				.withConfiguration(org.springframework.boot.autoconfigure.AutoConfigurations
 					.of(org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration.class))
-				.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.near-cache.enabled=true",
-						"dexpace.token-cache.refresh-ahead=0",
+				.withPropertyValues("dexpace.token-cache.type=redis",
+						"dexpace.token-cache.redis.near-cache.enabled=true", "dexpace.token-cache.refresh-ahead=0",
 						"spring.data.redis.cluster.nodes="
 								+ String.join(",", nodes.stream().map((node) -> "127.0.0.1:" + node.port()).toList()))
 				.withBean(Fleet.MissProbe.class, Fleet.MissProbe::new);
 			CountDownLatch gate = idp.holdTokenResponses();
 			runner.run((a) -> runner.run((b) -> {
 				await().atMost(Fleet.WAIT)
-					.until(() -> RedisNearCacheIT.nearCache(a).isListening() && RedisNearCacheIT.nearCache(b).isListening());
+					.until(() -> RedisNearCacheIT.nearCache(a).isListening()
+							&& RedisNearCacheIT.nearCache(b).isListening());
 				raws.forEach((raw) -> raw.commands().configResetstat());
 				List<Future<?>> calls = Fleet.callTogether(pool, idp, 8, 2, a, b);
 				assertThat(a.getBean(Fleet.MissProbe.class).awaitMiss()).isTrue();
 				assertThat(b.getBean(Fleet.MissProbe.class).awaitMiss()).isTrue();
+				// Both instances have tried the lease: one SET NX each, at least.
 				await().atMost(Fleet.WAIT)
-					.until(() -> raws.stream().mapToLong((raw) -> Fleet.commandStats(raw).getOrDefault("set", 0L)).sum() >= 2);
+					.until(() -> raws.stream()
+						.mapToLong((raw) -> Fleet.commandStats(raw).getOrDefault("set", 0L))
+						.sum() >= 2);
 				gate.countDown();
 				assertThat(Fleet.failures(calls)).as("failed calls").isZero();
 				assertThat(idp.tokenRequests()).as("token requests of a cold start").isOne();

@@ -100,7 +100,8 @@ class RedisFleetSingleFlightIT {
 				String lockKey = lockKey(a);
 				await().atMost(Fleet.WAIT).until(() -> this.raw.exists(lockKey));
 				// Every instance has tried the lease: one SET NX each, at least.
-				await().atMost(Fleet.WAIT).until(() -> Fleet.commandStats(this.raw).getOrDefault("set", 0L) >= INSTANCES);
+				await().atMost(Fleet.WAIT)
+					.until(() -> Fleet.commandStats(this.raw).getOrDefault("set", 0L) >= INSTANCES);
 			}
 			else {
 				await().atMost(Fleet.WAIT).until(() -> this.idp.tokenRequests() == INSTANCES);

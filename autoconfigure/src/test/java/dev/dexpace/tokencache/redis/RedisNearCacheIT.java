@@ -159,7 +159,11 @@ class RedisNearCacheIT {
 	private void awaitSubscribed(int subscribers) {
 		String channel = RedisTokenCache.DEFAULT_KEY_PREFIX + "invalidate";
 		await().atMost(Fleet.WAIT)
-			.until(() -> this.raw.commands().pubsubNumsub(RawRedis.bytes(channel)).values().iterator().next() >= subscribers);
+			.until(() -> this.raw.commands()
+				.pubsubNumsub(RawRedis.bytes(channel))
+				.values()
+				.iterator()
+				.next() >= subscribers);
 	}
 
 	private ApplicationContextRunner runner() {

@@ -55,7 +55,8 @@ class RedisTokenCacheAutoConfigurationTests {
 			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.key-prefix=app-1:")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(TokenCache.class).hasSingleBean(RedisTokenCache.class);
-				assertThat(context.getBean(RedisTokenCache.class)).hasToString("RedisTokenCache[prefix=app-1:, encrypted=false, nearCache=false]");
+				assertThat(context.getBean(RedisTokenCache.class))
+					.hasToString("RedisTokenCache[prefix=app-1:, encrypted=false, nearCache=false]");
 			});
 	}
 
@@ -168,12 +169,14 @@ class RedisTokenCacheAutoConfigurationTests {
 
 	@Test
 	void theLockCanBeTurnedOffAndItsLeaseSet() {
-		this.contextRunner.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.lock.enabled=false",
-				"dexpace.token-cache.redis.lock.lease=750ms").run((context) -> {
-					assertThat(context.getBean(CachingOAuth2AuthorizedClientManager.class)).extracting("fetchLock")
-						.isNull();
-					assertThat(context.getBean(RedisTokenCache.class).leaseTime()).isEqualTo(Duration.ofMillis(750));
-				});
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.lock.enabled=false",
+					"dexpace.token-cache.redis.lock.lease=750ms")
+			.run((context) -> {
+				assertThat(context.getBean(CachingOAuth2AuthorizedClientManager.class)).extracting("fetchLock")
+					.isNull();
+				assertThat(context.getBean(RedisTokenCache.class).leaseTime()).isEqualTo(Duration.ofMillis(750));
+			});
 	}
 
 	@Test
@@ -197,7 +200,8 @@ class RedisTokenCacheAutoConfigurationTests {
 			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.near-cache.enabled=true")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(NearCache.class);
-				assertThat(context.getBean(RedisTokenCache.class).nearCache()).isSameAs(context.getBean(NearCache.class));
+				assertThat(context.getBean(RedisTokenCache.class).nearCache())
+					.isSameAs(context.getBean(NearCache.class));
 				assertThat(context.getBean(RedisTokenCache.class).toString()).contains("nearCache=true");
 			});
 	}
