@@ -35,7 +35,7 @@ final class CachingManagerPostProcessor implements BeanPostProcessor, BeanFactor
 					this.beanFactory.getBean(ClientRegistrationRepository.class),
 					this.beanFactory.getBean(TokenCache.class), this.beanFactory.getBean(TokenKeyResolver.class),
 					this.beanFactory.getBean(TokenLifetimeResolver.class), Clock.systemUTC());
-			this.beanFactory.getBean(TokenCacheProperties.class).applyTo(caching);
+			this.beanFactory.getBean(TokenCacheProperties.class).applyTo(caching, caching.getCache());
 			return caching;
 		}
 		return bean;

@@ -30,10 +30,13 @@ final class CachingReactiveManagerPostProcessor implements BeanPostProcessor, Be
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
 		if (bean instanceof ReactiveOAuth2AuthorizedClientManager manager
 				&& !(bean instanceof CachingReactiveOAuth2AuthorizedClientManager)) {
-			return new CachingReactiveOAuth2AuthorizedClientManager(manager,
-					ReactiveClientRegistrations.of(this.beanFactory),
-					this.beanFactory.getBean(ReactiveTokenCache.class), this.beanFactory.getBean(TokenKeyResolver.class),
+			ReactiveTokenCache cache = this.beanFactory.getBean(ReactiveTokenCache.class);
+			CachingReactiveOAuth2AuthorizedClientManager caching = new CachingReactiveOAuth2AuthorizedClientManager(
+					manager, ReactiveClientRegistrations.of(this.beanFactory), cache,
+					this.beanFactory.getBean(TokenKeyResolver.class),
 					this.beanFactory.getBean(TokenLifetimeResolver.class), Clock.systemUTC());
+			caching.setFetchLock(this.beanFactory.getBean(TokenCacheProperties.class).fetchLock(cache));
+			return caching;
 		}
 		return bean;
 	}

@@ -87,9 +87,11 @@ public final class ReactiveTokenCacheAutoConfiguration {
 			AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
 					registrations, new NoStoreReactiveOAuth2AuthorizedClientService());
 			delegate.setAuthorizedClientProvider(provider);
-			return new CachingReactiveOAuth2AuthorizedClientManager(delegate,
-					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
-					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
+			CachingReactiveOAuth2AuthorizedClientManager manager = new CachingReactiveOAuth2AuthorizedClientManager(
+					delegate, passThrough(registrations, authorizedClientService.getIfUnique(), delegate),
+					registrations, tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
+			manager.setFetchLock(properties.fetchLock(tokenCache));
+			return manager;
 		}
 
 		/**

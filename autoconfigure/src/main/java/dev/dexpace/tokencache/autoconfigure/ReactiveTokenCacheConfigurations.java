@@ -6,12 +6,14 @@ import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
+import dev.dexpace.tokencache.redis.NearCache;
 import dev.dexpace.tokencache.redis.ReactiveRedisTokenCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 import dev.dexpace.tokencache.support.BlockingReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -46,9 +48,11 @@ final class ReactiveTokenCacheConfigurations {
 
 		@Bean
 		ReactiveRedisTokenCache reactiveTokenCache(TokenCacheProperties properties,
-				ReactiveRedisConnectionFactory factory) {
+				ReactiveRedisConnectionFactory factory, ObjectProvider<NearCache> nearCache) {
 			TokenCacheProperties.Redis redis = properties.getRedis();
 			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory)
+				.leaseTime(redis.getLock().getLease())
+				.nearCache(nearCache.getIfAvailable())
 				.keyPrefix(redis.getKeyPrefix())
 				.expiryBuffer(properties.getExpiryBuffer())
 				.encryptionKey(redis.encryptionKeyBytes())

@@ -3,9 +3,11 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Duration;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.redis.NearCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -27,7 +29,7 @@ class RedisTokenCacheConfiguration {
 
 	@Bean
 	RedisTokenCache tokenCache(TokenCacheProperties properties,
-			ObjectProvider<RedisConnectionFactory> connectionFactory) {
+			ObjectProvider<RedisConnectionFactory> connectionFactory, ObjectProvider<NearCache> nearCache) {
 		RedisConnectionFactory factory = connectionFactory.getIfAvailable();
 		if (factory == null) {
 			throw TokenCacheProperties.invalid("type", "redis",
@@ -35,6 +37,8 @@ class RedisTokenCacheConfiguration {
 		}
 		TokenCacheProperties.Redis redis = properties.getRedis();
 		RedisTokenCache cache = RedisTokenCache.builder(factory)
+			.leaseTime(redis.getLock().getLease())
+			.nearCache(nearCache.getIfAvailable())
 			.keyPrefix(redis.getKeyPrefix())
 			.expiryBuffer(properties.getExpiryBuffer())
 			.encryptionKey(redis.encryptionKeyBytes())
@@ -45,6 +49,24 @@ class RedisTokenCacheConfiguration {
 		// Connect now rather than on the first call, whose short timeout would not cover it.
 		cache.warmUp(CONNECT_WAIT);
 		return cache;
+	}
+
+	/**
+	 * The near cache, shared by the blocking and the reactive Redis cache. Off by default:
+	 * it trades a bounded window after a lost invalidation message for hits without a
+	 * round trip, and needs one more Redis connection per instance for its subscription.
+	 */
+	@Bean(destroyMethod = "close")
+	@ConditionalOnBooleanProperty(TokenCacheProperties.CONFIG_PREFIX + ".redis.near-cache.enabled")
+	NearCache tokenCacheNearCache(TokenCacheProperties properties,
+			ObjectProvider<RedisConnectionFactory> connectionFactory) {
+		TokenCacheProperties.Redis redis = properties.getRedis();
+		NearCache nearCache = new NearCache(redis.getNearCache().getMaxSize(), redis.getNearCache().getTimeToLive());
+		RedisConnectionFactory factory = connectionFactory.getIfAvailable();
+		if (factory != null) {
+			nearCache.subscribe(factory, redis.getKeyPrefix());
+		}
+		return nearCache;
 	}
 
 }

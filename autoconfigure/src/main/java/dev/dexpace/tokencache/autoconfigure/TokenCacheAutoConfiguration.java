@@ -94,7 +94,7 @@ public final class TokenCacheAutoConfiguration {
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
 					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
-			properties.applyTo(manager);
+			properties.applyTo(manager, tokenCache);
 			return manager;
 		}
 

@@ -5,6 +5,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenFetchLock;
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import org.jspecify.annotations.Nullable;
 
@@ -212,10 +216,32 @@ public class TokenCacheProperties implements InitializingBean {
 	/**
 	 * Apply the settings that tune a caching manager.
 	 * @param manager the manager
+	 * @param cache the cache the manager serves tokens from
 	 */
-	void applyTo(CachingOAuth2AuthorizedClientManager manager) {
+	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
+		manager.setFetchLock(fetchLock(cache));
+	}
+
+	/**
+	 * Return the cache as the fleet-wide fetch lock, when it is one and
+	 * {@code redis.lock.enabled} is on.
+	 * @param cache the token cache
+	 * @return the lock, or {@code null}
+	 */
+	@Nullable TokenFetchLock fetchLock(TokenCache cache) {
+		return (this.redis.getLock().isEnabled() && cache instanceof TokenFetchLock lock) ? lock : null;
+	}
+
+	/**
+	 * Return the reactive cache as the fleet-wide fetch lock, when it is one and
+	 * {@code redis.lock.enabled} is on.
+	 * @param cache the reactive token cache
+	 * @return the lock, or {@code null}
+	 */
+	@Nullable ReactiveTokenFetchLock fetchLock(ReactiveTokenCache cache) {
+		return (this.redis.getLock().isEnabled() && cache instanceof ReactiveTokenFetchLock lock) ? lock : null;
 	}
 
 	/**
@@ -252,6 +278,24 @@ public class TokenCacheProperties implements InitializingBean {
 		 * failures before it tries again.
 		 */
 		private Duration openDuration = Duration.ofSeconds(5);
+
+		/**
+		 * Fleet-wide single-flight: one token request per key across all instances.
+		 */
+		private final Lock lock = new Lock();
+
+		/**
+		 * In-memory tier in front of Redis, so that a hit costs no round trip.
+		 */
+		private final NearCache nearCache = new NearCache();
+
+		public Lock getLock() {
+			return this.lock;
+		}
+
+		public NearCache getNearCache() {
+			return this.nearCache;
+		}
 
 		public String getKeyPrefix() {
 			return this.keyPrefix;
@@ -323,10 +367,106 @@ public class TokenCacheProperties implements InitializingBean {
 			if (this.openDuration.isNegative() || this.openDuration.isZero()) {
 				throw invalid("redis.open-duration", this.openDuration, "must be positive");
 			}
+			if (this.lock.lease.toMillis() <= 0) {
+				throw invalid("redis.lock.lease", this.lock.lease, "must be at least 1ms");
+			}
+			if (this.nearCache.maxSize <= 0) {
+				throw invalid("redis.near-cache.max-size", this.nearCache.maxSize, "must be positive");
+			}
+			if (this.nearCache.timeToLive.toMillis() <= 0) {
+				throw invalid("redis.near-cache.time-to-live", this.nearCache.timeToLive, "must be at least 1ms");
+			}
 			if (this.encryptionKey != null && !this.encryptionKey.isBlank() && encryptionKeyBytes() == null) {
 				// Never echo the value: even a wrong key may be a real secret with a typo.
 				throw new InvalidEncryptionKeyException(CONFIG_PREFIX + ".redis.encryption-key");
 			}
+		}
+
+
+		/**
+		 * Settings of the fleet-wide single-flight of the Redis token cache.
+		 */
+		public static final class Lock {
+
+			/**
+			 * Whether an instance that misses takes a short lease on the key in Redis, so that
+			 * only one instance of the fleet asks the identity provider while the others wait
+			 * for its token.
+			 */
+			private boolean enabled = true;
+
+			/**
+			 * How long a lease lasts unless its holder releases it: the longest an instance
+			 * that dies while fetching delays the others. Waiters fetch on their own after
+			 * twice this long.
+			 */
+			private Duration lease = Duration.ofSeconds(5);
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public Duration getLease() {
+				return this.lease;
+			}
+
+			public void setLease(Duration lease) {
+				this.lease = lease;
+			}
+
+		}
+
+		/**
+		 * Settings of the near cache of the Redis token cache.
+		 */
+		public static final class NearCache {
+
+			/**
+			 * Whether to keep tokens read from Redis in memory too, invalidated on every
+			 * instance through Redis pub/sub when any instance deletes one.
+			 */
+			private boolean enabled;
+
+			/**
+			 * Maximum number of tokens held in the near cache.
+			 */
+			private long maxSize = 1024;
+
+			/**
+			 * Longest time a token stays in the near cache, however long its Redis key lives;
+			 * it bounds how long an invalidation lost while the subscription reconnects can
+			 * go unnoticed.
+			 */
+			private Duration timeToLive = Duration.ofMinutes(1);
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public long getMaxSize() {
+				return this.maxSize;
+			}
+
+			public void setMaxSize(long maxSize) {
+				this.maxSize = maxSize;
+			}
+
+			public Duration getTimeToLive() {
+				return this.timeToLive;
+			}
+
+			public void setTimeToLive(Duration timeToLive) {
+				this.timeToLive = timeToLive;
+			}
+
 		}
 
 	}

@@ -37,6 +37,15 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 		}
 	}
 
+	private static String lock(TokenCacheProperties.Redis.Lock lock) {
+		return lock.isEnabled() ? "on (lease " + TokenCacheProperties.format(lock.getLease()) + ")" : "off";
+	}
+
+	private static String nearCache(TokenCacheProperties.Redis.NearCache nearCache) {
+		return nearCache.isEnabled() ? "on (max-size " + nearCache.getMaxSize() + ", time-to-live "
+				+ TokenCacheProperties.format(nearCache.getTimeToLive()) + ")" : "off";
+	}
+
 	String describe(@Nullable TokenCache cache) {
 		StringBuilder line = new StringBuilder("Token cache: ");
 		if (cache instanceof InMemoryTokenCache) {
@@ -56,7 +65,11 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 				.append(", open-duration=")
 				.append(TokenCacheProperties.format(redis.getOpenDuration()))
 				.append(", encryption=")
-				.append((redis.encryptionKeyBytes() != null) ? "on" : "off");
+				.append((redis.encryptionKeyBytes() != null) ? "on" : "off")
+				.append(", lock=")
+				.append(lock(redis.getLock()))
+				.append(", near-cache=")
+				.append(nearCache(redis.getNearCache()));
 		}
 		else if (cache instanceof NoOpTokenCache) {
 			line.append("type=none (every call fetches a token)");

@@ -8,6 +8,7 @@ import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
+import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
@@ -44,6 +45,13 @@ import org.springframework.util.Assert;
  * <p>
  * A hit on an application (client_credentials) key allocates nothing: the authorized
  * client built for a cached token is handed out again for as long as the token is cached.
+ * <p>
+ * With a {@link #setFetchLock(TokenFetchLock) fetch lock} (the Redis cache of a fleet),
+ * single-flight spans instances: on a miss the one caller of this instance takes the
+ * key's lease before asking the delegate; if another instance holds it, the caller polls
+ * the cache for that instance's token (see {@link LeaseWait}) and fetches on its own only
+ * if none appears in twice the lease time. A background refresh that finds the lease
+ * taken leaves the refresh to its holder.
  *
  * @since 0.1.0
  */
@@ -79,6 +87,8 @@ public final class CachingOAuth2AuthorizedClientManager
 	private volatile AuthorizedTokens tokens = new AuthorizedTokens(new RefreshSchedule(Duration.ZERO, Duration.ZERO));
 
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
+
+	private volatile @Nullable TokenFetchLock fetchLock;
 
 	/**
 	 * Create a manager.
@@ -143,6 +153,15 @@ public final class CachingOAuth2AuthorizedClientManager
 		Assert.isTrue(!expiryBuffer.isNegative(), "expiryBuffer must not be negative");
 		this.expiryBuffer = expiryBuffer;
 		this.tokens = new AuthorizedTokens(new RefreshSchedule(this.refreshAhead, this.expiryBuffer));
+	}
+
+	/**
+	 * Coordinate token requests for a missing key with the other instances of a fleet
+	 * through a lease, or not at all ({@code null}, the default).
+	 * @param fetchLock the lock, usually the shared token cache itself
+	 */
+	public void setFetchLock(@Nullable TokenFetchLock fetchLock) {
+		this.fetchLock = fetchLock;
 	}
 
 	@Override
@@ -273,7 +292,90 @@ public final class CachingOAuth2AuthorizedClientManager
 		if (cached != null && !cached.tokenValue().equals(rejected)) {
 			return cached;
 		}
-		return fetchFromDelegate(key, registration, authorizeRequest, null, rejected);
+		TokenFetchLock lock = this.fetchLock;
+		if (lock == null) {
+			return fetchFromDelegate(key, registration, authorizeRequest, null, rejected);
+		}
+		return loadUnderLease(lock, key, registration, authorizeRequest, null, rejected);
+	}
+
+	/**
+	 * Fetch while holding the key's lease, or wait for the instance that holds it to put
+	 * its token in the cache.
+	 */
+	private @Nullable CachedToken loadUnderLease(TokenFetchLock lock, TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
+		LeaseWait wait = new LeaseWait(lock.leaseTime(), System::nanoTime);
+		while (true) {
+			TokenFetchLock.Lease lease = tryLock(lock, key);
+			if (lease != null) {
+				try {
+					// The previous holder may have written its token just before letting go.
+					CachedToken cached = (wait.polls() > 0) ? read(key) : null;
+					if (isNewer(cached, replacing, rejected)) {
+						return cached;
+					}
+					return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
+				}
+				finally {
+					guarded("unlock", lease::release);
+				}
+			}
+			if (wait.isOver()) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("No token for " + key + " from the instance holding its lease after "
+							+ wait.polls() + " polls; fetching it here");
+				}
+				return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
+			}
+			if (!pause(wait.nextDelayMillis())) {
+				return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
+			}
+			CachedToken cached = read(key);
+			if (isNewer(cached, replacing, rejected)) {
+				return cached;
+			}
+		}
+	}
+
+	/**
+	 * Whether a token read while waiting is the one the holder fetched: neither the
+	 * rejected token nor the one being refreshed.
+	 */
+	private static boolean isNewer(@Nullable CachedToken cached, @Nullable CachedToken replacing,
+			@Nullable String rejected) {
+		return cached != null && !cached.tokenValue().equals(rejected)
+				&& (replacing == null || !cached.sameTokenAs(replacing));
+	}
+
+	/**
+	 * Take the lease; a lock that fails is no reason to fail or to wait.
+	 */
+	private TokenFetchLock.@Nullable Lease tryLock(TokenFetchLock lock, TokenKey key) {
+		try {
+			return lock.tryLock(key);
+		}
+		catch (RuntimeException ex) {
+			this.faults.failed("lock", ex);
+			this.listener.cacheError("lock");
+			return () -> {
+			};
+		}
+	}
+
+	/**
+	 * Wait between two polls.
+	 * @return {@code false} if the thread was interrupted: stop waiting, keep the flag
+	 */
+	private static boolean pause(long millis) {
+		try {
+			Thread.sleep(millis);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
 	}
 
 	/**
@@ -330,7 +432,12 @@ public final class CachingOAuth2AuthorizedClientManager
 			}
 			current = cached;
 		}
-		return fetchFromDelegate(key, registration, authorizeRequest, current, null);
+		TokenFetchLock lock = this.fetchLock;
+		if (lock == null) {
+			return fetchFromDelegate(key, registration, authorizeRequest, current, null);
+		}
+		// If another instance is refreshing this key, its token reaches us through the cache.
+		return loadUnderLease(lock, key, registration, authorizeRequest, current, null);
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
@@ -38,6 +39,10 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * <p>
  * A failing cache never fails a call: a read that fails is a miss, a write that fails is
  * skipped, and the failure is logged once per burst. Nothing here blocks.
+ * <p>
+ * With a {@link #setFetchLock(ReactiveTokenFetchLock) fetch lock}, single-flight spans the
+ * instances of a fleet as in the blocking manager; a waiter polls the cache on a timer,
+ * without holding a thread.
  *
  * @since 0.1.0
  */
@@ -65,6 +70,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private final CacheFaults faults = new CacheFaults();
 
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
+
+	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
 
 	/**
 	 * Create a manager.
@@ -104,6 +111,15 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		this.keyResolver = keyResolver;
 		this.lifetimeResolver = lifetimeResolver;
 		this.clock = clock;
+	}
+
+	/**
+	 * Coordinate token requests for a missing key with the other instances of a fleet
+	 * through a lease, or not at all ({@code null}, the default).
+	 * @param fetchLock the lock, usually the shared token cache itself
+	 */
+	public void setFetchLock(@Nullable ReactiveTokenFetchLock fetchLock) {
+		this.fetchLock = fetchLock;
 	}
 
 	@Override
@@ -181,19 +197,60 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private Mono<CachedToken> load(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
 		// Another load may have finished between our miss and the start of this one.
-		return read(key).filter((cached) -> usable(cached, rejected))
-			.switchIfEmpty(Mono.defer(() -> observed(key,
-					this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected)))
-				.flatMap((client) -> {
-					OAuth2AccessToken accessToken = client.getAccessToken();
-					CachedToken token = new CachedToken(accessToken.getTokenValue(),
-							accessToken.getTokenType().getValue(), accessToken.getScopes(), accessToken.getIssuedAt(),
-							this.lifetimeResolver.resolve(accessToken));
-					if (logger.isDebugEnabled()) {
-						logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
-					}
-					return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
-				})));
+		return read(key).filter((cached) -> usable(cached, rejected)).switchIfEmpty(Mono.defer(() -> {
+			ReactiveTokenFetchLock lock = this.fetchLock;
+			if (lock == null) {
+				return fetch(key, registration, authorizeRequest, rejected);
+			}
+			LeaseWait wait = new LeaseWait(lock.leaseTime(), System::nanoTime);
+			return loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected);
+		}));
+	}
+
+	/**
+	 * Fetch while holding the key's lease, or poll the cache on a timer for the token of
+	 * the instance that holds it, as the blocking manager does.
+	 */
+	private Mono<CachedToken> loadUnderLease(ReactiveTokenFetchLock lock, LeaseWait wait, TokenKey key,
+			ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
+			@Nullable OAuth2AccessToken rejected) {
+		Mono<ReactiveTokenFetchLock.Lease> lease = Mono.defer(() -> lock.tryLock(key)).onErrorResume((ex) -> {
+			this.faults.failed("lock", asRuntime(ex));
+			this.listener.cacheError("lock");
+			return Mono.just(Mono::empty);
+		});
+		return lease.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap((held) -> {
+			if (held.isPresent()) {
+				Mono<CachedToken> underLease = ((wait.polls() > 0) ? read(key) : Mono.<CachedToken>empty())
+					.filter((cached) -> usable(cached, rejected))
+					.switchIfEmpty(Mono.defer(() -> fetch(key, registration, authorizeRequest, rejected)));
+				return Mono.usingWhen(Mono.just(held.get()), (acquired) -> underLease,
+						(acquired) -> guarded("unlock", acquired::release));
+			}
+			if (wait.isOver()) {
+				return fetch(key, registration, authorizeRequest, rejected);
+			}
+			return Mono.delay(Duration.ofMillis(wait.nextDelayMillis()))
+				.then(read(key))
+				.filter((cached) -> usable(cached, rejected))
+				.switchIfEmpty(Mono
+					.defer(() -> loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected)));
+		});
+	}
+
+	private Mono<CachedToken> fetch(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		return observed(key, this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected)))
+			.flatMap((client) -> {
+				OAuth2AccessToken accessToken = client.getAccessToken();
+				CachedToken token = new CachedToken(accessToken.getTokenValue(),
+						accessToken.getTokenType().getValue(), accessToken.getScopes(), accessToken.getIssuedAt(),
+						this.lifetimeResolver.resolve(accessToken));
+				if (logger.isDebugEnabled()) {
+					logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
+				}
+				return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
+			});
 	}
 
 	/**

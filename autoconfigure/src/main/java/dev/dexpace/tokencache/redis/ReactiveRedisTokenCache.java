@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.CacheLifetime;
 import org.apache.commons.logging.Log;
@@ -49,10 +51,14 @@ import org.springframework.data.redis.core.types.Expiration;
  * first time, connect while the caller waits: that happens at start-up
  * ({@link #warmUp(Duration)}) or on Reactor's bounded elastic scheduler, never on the
  * subscribing thread. Afterwards every command is sent without blocking.
+ * <p>
+ * It is a {@link ReactiveTokenFetchLock} on the same lease keys as the blocking cache, and
+ * with a {@link NearCache} (the one the blocking cache of the application uses) a hit is
+ * served from memory; deletes and clears are published on the same channel.
  *
  * @since 0.1.0
  */
-public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCloseable {
+public final class ReactiveRedisTokenCache implements ReactiveTokenCache, ReactiveTokenFetchLock, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ReactiveRedisTokenCache.class);
 
@@ -79,6 +85,10 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 
 	private final Object connectionMonitor = new Object();
 
+	private final Duration leaseTime;
+
+	private final @Nullable NearCache nearCache;
+
 	private volatile @Nullable ReactiveRedisConnection connection;
 
 	private ReactiveRedisTokenCache(Builder builder) {
@@ -92,6 +102,8 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 		}
 		this.timeout = builder.timeout;
 		this.breaker = new RedisCircuitBreaker(builder.failureThreshold, builder.openDuration, System::nanoTime);
+		this.leaseTime = builder.leaseTime;
+		this.nearCache = builder.nearCache;
 	}
 
 	/**
@@ -127,10 +139,45 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 	@Override
 	public Mono<CachedToken> get(TokenKey key) {
 		String redisKey = this.keys.of(key);
+		NearCache near = this.nearCache;
+		if (near != null) {
+			return Mono.defer(() -> {
+				CachedToken hit = near.get(redisKey);
+				return (hit != null) ? Mono.just(hit) : getThroughNearCache(near, redisKey);
+			});
+		}
 		return guarded("get", (redis) -> redis.stringCommands().get(buffer(redisKey)))
 			.flatMap((value) -> decode(redisKey, bytes(value)))
-			// Redis expires the key on the writer's clock; check again on ours, in case they differ.
-			.filter((token) -> !CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero());
+			.filter(this::usable);
+	}
+
+	/**
+	 * A near miss: read the value, then its remaining life, and keep a copy for no longer
+	 * than the key lives.
+	 */
+	private Mono<CachedToken> getThroughNearCache(NearCache near, String redisKey) {
+		long epoch = near.epoch();
+		ByteBuffer key = buffer(redisKey);
+		return guarded("get", (redis) -> redis.stringCommands()
+			.get(key)
+			.flatMap((value) -> redis.keyCommands()
+				.pTtl(key.duplicate())
+				.defaultIfEmpty(-2L)
+				.map((pttl) -> new ValueAndTtl(bytes(value), pttl))))
+			.flatMap((read) -> decode(redisKey, read.value()).filter(this::usable).doOnNext((token) -> {
+				if (read.pttlMillis() > 0) {
+					long lifetime = CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant())
+						.toMillis();
+					near.put(redisKey, token, Math.min(lifetime, read.pttlMillis()), epoch);
+				}
+			}));
+	}
+
+	/**
+	 * Redis expires the key on the writer's clock; check again on ours, in case they differ.
+	 */
+	private boolean usable(CachedToken token) {
+		return !CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero();
 	}
 
 	@Override
@@ -142,8 +189,16 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 			}
 			String redisKey = this.keys.of(key);
 			byte[] value = this.codec.encode(redisKey, token);
+			NearCache near = this.nearCache;
+			long epoch = (near != null) ? near.epoch() : 0;
 			return guarded("put", (redis) -> redis.stringCommands()
 				.set(buffer(redisKey), ByteBuffer.wrap(value), Expiration.milliseconds(ttlMillis), SetOption.upsert()))
+				.doOnNext((written) -> {
+					// Only what Redis holds: a token Redis did not take is not kept here either.
+					if (near != null && Boolean.TRUE.equals(written)) {
+						near.put(redisKey, token, ttlMillis, epoch);
+					}
+				})
 				.then();
 		});
 	}
@@ -151,7 +206,10 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 	@Override
 	public Mono<Void> delete(TokenKey key) {
 		String redisKey = this.keys.of(key);
-		return guarded("delete", (redis) -> redis.keyCommands().unlink(buffer(redisKey))).then();
+		return Mono.defer(() -> {
+			invalidateNear(redisKey);
+			return guarded("delete", (redis) -> redis.keyCommands().unlink(buffer(redisKey))).then();
+		}).then(publishInvalidation(redisKey));
 	}
 
 	/**
@@ -161,22 +219,89 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 	@Override
 	public Mono<Void> delete(TokenKey key, CachedToken rejected) {
 		String redisKey = this.keys.of(key);
-		return guarded("delete", (redis) -> redis.stringCommands().get(buffer(redisKey))).flatMap((buffer) -> {
-			byte[] value = bytes(buffer);
-			return decode(redisKey, value).filter((current) -> current.sameTokenAs(rejected))
-				.flatMap((current) -> compareAndDelete(redisKey, value))
-				.then();
-		});
+		return Mono.defer(() -> {
+			invalidateNear(redisKey);
+			return guarded("delete", (redis) -> redis.stringCommands().get(buffer(redisKey))).flatMap((buffer) -> {
+				byte[] value = bytes(buffer);
+				return decode(redisKey, value).filter((current) -> current.sameTokenAs(rejected))
+					.flatMap((current) -> compareAndDelete(redisKey, value))
+					.then();
+			});
+		})
+			// Even when Redis holds a newer token already: other near caches may still hold
+			// the rejected one.
+			.then(publishInvalidation(redisKey));
 	}
 
 	@Override
 	public Mono<Void> clear() {
 		ScanOptions options = ScanOptions.scanOptions().match(this.keys.pattern()).count(500).build();
 		// One UNLINK per key: keys of one scan may sit in different slots of a cluster.
-		return connection().flatMap((redis) -> redis.keyCommands()
-			.scan(options)
-			.flatMap((key) -> redis.keyCommands().unlink(key), UNLINK_CONCURRENCY)
-			.then());
+		return Mono.defer(() -> {
+			NearCache near = this.nearCache;
+			if (near != null) {
+				near.invalidateAll();
+			}
+			return connection().flatMap((redis) -> redis.keyCommands()
+				.scan(options)
+				.flatMap((key) -> redis.keyCommands().unlink(key), UNLINK_CONCURRENCY)
+				.then());
+		}).then(publishInvalidation(NearCache.ALL));
+	}
+
+	/**
+	 * Take the fetch lease of a key with {@code SET NX PX} and a random owner value, as
+	 * {@link RedisTokenCache#tryLock(TokenKey)} does.
+	 * @return the lease; empty while another instance holds it; a lease that coordinates
+	 * nothing when Redis fails, so the caller fetches at once
+	 */
+	@Override
+	public Mono<Lease> tryLock(TokenKey key) {
+		return Mono.defer(() -> {
+			ByteBuffer lockKey = buffer(this.keys.lockOf(key));
+			byte[] owner = RedisTokenCache.owner();
+			Lease noLease = Mono::empty;
+			Expiration expiration = Expiration.milliseconds(this.leaseTime.toMillis());
+			return guarded("lock",
+					(redis) -> redis.stringCommands()
+						.set(lockKey.duplicate(), ByteBuffer.wrap(owner), expiration, SetOption.ifAbsent())
+						.defaultIfEmpty(false))
+				.map(Optional::of)
+				.defaultIfEmpty(Optional.empty())
+				.flatMap((acquired) -> {
+					if (acquired.isEmpty()) {
+						return Mono.just(noLease);
+					}
+					if (!acquired.get()) {
+						return Mono.empty();
+					}
+					Lease lease = () -> guarded("unlock", (redis) -> compareAndDeleteCommand(redis, lockKey, owner))
+						.then();
+					return Mono.just(lease);
+				});
+		});
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	private void invalidateNear(String redisKey) {
+		NearCache near = this.nearCache;
+		if (near != null) {
+			near.invalidate(redisKey);
+		}
+	}
+
+	/**
+	 * Tell every near cache of the fleet, after Redis has changed. Carries a Redis key,
+	 * never a token.
+	 */
+	private Mono<Void> publishInvalidation(String message) {
+		return Mono.defer(() -> guarded("publish",
+				(redis) -> redis.pubSubCommands().publish(buffer(this.keys.invalidationChannel()), buffer(message))))
+			.then();
 	}
 
 	private Mono<CachedToken> decode(String redisKey, byte[] value) {
@@ -207,13 +332,18 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 
 	private Mono<CachedToken> compareAndDelete(String redisKey, byte[] expected) {
 		ByteBuffer key = buffer(redisKey);
-		return guarded("delete", (redis) -> redis.scriptingCommands()
-			.<Long>evalSha(COMPARE_AND_DELETE.getSha1(), ReturnType.INTEGER, 1, key, ByteBuffer.wrap(expected))
+		return guarded("delete", (redis) -> compareAndDeleteCommand(redis, key, expected)).then(Mono.empty());
+	}
+
+	private static Mono<Long> compareAndDeleteCommand(ReactiveRedisConnection redis, ByteBuffer key, byte[] expected) {
+		return redis.scriptingCommands()
+			.<Long>evalSha(COMPARE_AND_DELETE.getSha1(), ReturnType.INTEGER, 1, key.duplicate(),
+					ByteBuffer.wrap(expected))
 			.onErrorResume(ReactiveRedisTokenCache::noScript,
 					(ex) -> redis.scriptingCommands()
 						.eval(buffer(COMPARE_AND_DELETE.getScriptAsString()), ReturnType.INTEGER, 1, key.duplicate(),
 								ByteBuffer.wrap(expected)))
-			.next()).then(Mono.empty());
+			.next();
 	}
 
 	/**
@@ -340,9 +470,25 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 		}
 	}
 
+	/**
+	 * Return the near cache in front of Redis, if there is one.
+	 * @return the near cache, or {@code null}
+	 */
+	public @Nullable NearCache nearCache() {
+		return this.nearCache;
+	}
+
 	@Override
 	public String toString() {
-		return "ReactiveRedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing() + "]";
+		return "ReactiveRedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing()
+				+ ", nearCache=" + (this.nearCache != null) + "]";
+	}
+
+	/**
+	 * A value read from Redis with its {@code PTTL} ({@code -1}: no expiry, {@code -2}: gone).
+	 */
+	private record ValueAndTtl(byte[] value, long pttlMillis) {
+
 	}
 
 	/**
@@ -366,6 +512,10 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 		private Duration openDuration = Duration.ofSeconds(5);
 
 		private Clock clock = Clock.systemUTC();
+
+		private Duration leaseTime = RedisTokenCache.DEFAULT_LEASE_TIME;
+
+		private @Nullable NearCache nearCache;
 
 		private Builder(ReactiveRedisConnectionFactory connectionFactory) {
 			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
@@ -446,6 +596,30 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, AutoCl
 		 */
 		public Builder clock(Clock clock) {
 			this.clock = clock;
+			return this;
+		}
+
+		/**
+		 * Set how long a fetch lease lasts unless released (default 5s).
+		 * @param leaseTime the lease time
+		 * @return this builder
+		 */
+		public Builder leaseTime(Duration leaseTime) {
+			if (leaseTime.toMillis() <= 0) {
+				throw new IllegalArgumentException("leaseTime must be at least 1ms");
+			}
+			this.leaseTime = leaseTime;
+			return this;
+		}
+
+		/**
+		 * Serve hits from a near cache in front of Redis (default: none); share the one of
+		 * the application's blocking Redis cache.
+		 * @param nearCache the near cache, subscribed to invalidations of this key prefix
+		 * @return this builder
+		 */
+		public Builder nearCache(@Nullable NearCache nearCache) {
+			this.nearCache = nearCache;
 			return this;
 		}
 

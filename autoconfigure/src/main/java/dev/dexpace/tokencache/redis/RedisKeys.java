@@ -13,6 +13,9 @@ import org.jspecify.annotations.Nullable;
  * or {@code user} and {@code digest} is the hex SHA-256 of the registration id, scopes,
  * audience and, for user keys, the digest of the subject. A key never holds a token, a
  * user name or a subject token.
+ * <p>
+ * The fetch lease of a key is {@code <prefix>lock:<kind>:<registrationId>:<digest>}, and
+ * invalidations are published on the channel {@code <prefix>invalidate}.
  */
 final class RedisKeys {
 
@@ -33,6 +36,24 @@ final class RedisKeys {
 	String of(TokenKey key) {
 		return this.prefix + key.kind().name().toLowerCase(Locale.ROOT) + ':' + key.registrationId() + ':'
 				+ TokenCacheEntry.keyDigest(key);
+	}
+
+	/**
+	 * Return the Redis key of the fetch lease of a token key. It is not a token key:
+	 * {@link #parse(String)} rejects it, and {@code deleteRegistration} does not match it.
+	 * @param key the token key
+	 * @return the Redis key of the lease
+	 */
+	String lockOf(TokenKey key) {
+		return this.prefix + "lock:" + of(key).substring(this.prefix.length());
+	}
+
+	/**
+	 * Return the pub/sub channel that carries invalidations to near caches.
+	 * @return the channel
+	 */
+	String invalidationChannel() {
+		return this.prefix + "invalidate";
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -16,6 +17,7 @@ import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenCacheInspector;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
+import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.CacheLifetime;
@@ -61,15 +63,33 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * for a while after repeated failures (see {@link RedisFaultGuard}), so a read is a miss
  * and a write is skipped. {@link #clear()} is not on the request path: it runs on the
  * calling thread, bounded by the client's own command timeout, and throws on failure.
+ * <p>
+ * <b>Fleet single-flight.</b> As a {@link TokenFetchLock}, the cache hands out a lease per
+ * key: {@code SET <prefix>lock:<key> <random owner> NX PX <lease>}, released by the same
+ * compare-and-delete script, so only the owner of this attempt removes it and a lease
+ * that expired and was taken over is left alone. When Redis fails, the lease is granted
+ * without Redis: callers fetch, as they would without the lock.
+ * <p>
+ * <b>Near cache.</b> With a {@link NearCache}, a hit is served from memory without a
+ * round trip; a near miss reads the value and its {@code PTTL} so the copy never outlives
+ * the key. Every delete, conditional delete and clear is published on
+ * {@code <prefix>invalidate} whether or not this instance has a near cache, so instances
+ * that have one hear about it.
  *
  * @since 0.1.0
  */
-public final class RedisTokenCache implements TokenCache, TokenCacheInspector, TokenCacheListenerAware, AutoCloseable {
+public final class RedisTokenCache
+		implements TokenCache, TokenFetchLock, TokenCacheInspector, TokenCacheListenerAware, AutoCloseable {
 
 	/**
 	 * The default key prefix.
 	 */
 	public static final String DEFAULT_KEY_PREFIX = "dexpace:token-cache:";
+
+	/**
+	 * The default fetch lease time.
+	 */
+	public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(5);
 
 	private static final Log logger = LogFactory.getLog(RedisTokenCache.class);
 
@@ -94,6 +114,10 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 
 	private final AtomicLong corruptValues = new AtomicLong();
 
+	private final Duration leaseTime;
+
+	private final @Nullable NearCache nearCache;
+
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	private RedisTokenCache(Builder builder) {
@@ -104,6 +128,8 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 		this.clock = builder.clock;
 		this.guard = new RedisFaultGuard(builder.timeout, builder.failureThreshold, builder.openDuration,
 				System::nanoTime);
+		this.leaseTime = builder.leaseTime;
+		this.nearCache = builder.nearCache;
 		RedisTemplate<String, byte[]> template = new RedisTemplate<>();
 		template.setConnectionFactory(builder.connectionFactory);
 		template.setEnableDefaultSerializer(false);
@@ -136,10 +162,42 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 	@Override
 	public @Nullable CachedToken get(TokenKey key) {
 		String redisKey = this.keys.of(key);
+		NearCache near = this.nearCache;
+		if (near != null) {
+			CachedToken hit = near.get(redisKey);
+			if (hit != null) {
+				return hit;
+			}
+			return getThroughNearCache(near, key, redisKey);
+		}
 		byte[] value = this.guard.call("get", () -> this.redis.opsForValue().get(redisKey));
-		if (value == null) {
+		return (value != null) ? usable(key, redisKey, value) : null;
+	}
+
+	/**
+	 * A near miss: read the value and its remaining life in one hand-off, and keep a copy
+	 * for no longer than the key lives.
+	 */
+	private @Nullable CachedToken getThroughNearCache(NearCache near, TokenKey key, String redisKey) {
+		long epoch = near.epoch();
+		byte[] rawKey = redisKey.getBytes(StandardCharsets.UTF_8);
+		ValueAndTtl read = this.guard.call("get", () -> this.redis.execute((RedisConnection connection) -> {
+			byte[] value = connection.stringCommands().get(rawKey);
+			Long pttl = (value != null) ? connection.keyCommands().pTtl(rawKey) : null;
+			return new ValueAndTtl(value, (pttl != null) ? pttl : -2);
+		}));
+		if (read == null || read.value() == null) {
 			return null;
 		}
+		CachedToken token = usable(key, redisKey, read.value());
+		if (token != null && read.pttlMillis() > 0) {
+			long lifetime = CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).toMillis();
+			near.put(redisKey, token, Math.min(lifetime, read.pttlMillis()), epoch);
+		}
+		return token;
+	}
+
+	private @Nullable CachedToken usable(TokenKey key, String redisKey, byte[] value) {
 		CachedToken token = decode(key.kind(), redisKey, value);
 		// Redis expires the key on the writer's clock; check again on ours, in case they differ.
 		if (token == null || CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero()) {
@@ -156,14 +214,22 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 		}
 		String redisKey = this.keys.of(key);
 		byte[] value = this.codec.encode(redisKey, token);
-		this.guard.run("put",
+		NearCache near = this.nearCache;
+		long epoch = (near != null) ? near.epoch() : 0;
+		boolean written = this.guard.run("put",
 				() -> this.redis.opsForValue().set(redisKey, value, ttlMillis, TimeUnit.MILLISECONDS));
+		if (near != null && written) {
+			// Only what Redis holds: a token Redis did not take is not kept here either.
+			near.put(redisKey, token, ttlMillis, epoch);
+		}
 	}
 
 	@Override
 	public void delete(TokenKey key) {
 		String redisKey = this.keys.of(key);
+		invalidateNear(redisKey);
 		this.guard.run("delete", () -> this.redis.unlink(redisKey));
+		publishInvalidation(redisKey);
 	}
 
 	/**
@@ -176,21 +242,87 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 	@Override
 	public void delete(TokenKey key, CachedToken rejected) {
 		String redisKey = this.keys.of(key);
+		invalidateNear(redisKey);
 		byte[] value = this.guard.call("delete", () -> this.redis.opsForValue().get(redisKey));
-		if (value == null) {
-			return;
+		if (value != null) {
+			CachedToken current = decode(key.kind(), redisKey, value);
+			if (current != null && current.sameTokenAs(rejected)) {
+				compareAndDelete(redisKey, value);
+			}
 		}
-		CachedToken current = decode(key.kind(), redisKey, value);
-		if (current != null && current.sameTokenAs(rejected)) {
-			compareAndDelete(redisKey, value);
-		}
+		// Even when Redis holds a newer token already: other near caches may still hold the
+		// rejected one.
+		publishInvalidation(redisKey);
 	}
 
 	@Override
 	public void clear() {
+		invalidateNearAll();
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
 			scan(connection, this.keys.pattern(), RedisTokenCache::unlinkAll);
 		}
+		publishInvalidation(NearCache.ALL);
+	}
+
+	/**
+	 * Take the fetch lease of a key with {@code SET NX PX} and a random owner value.
+	 * @return the lease; {@code null} while another instance holds it; a lease that
+	 * coordinates nothing when Redis fails, so the caller fetches at once
+	 */
+	@Override
+	public @Nullable Lease tryLock(TokenKey key) {
+		String lockKey = this.keys.lockOf(key);
+		byte[] owner = owner();
+		long leaseMillis = this.leaseTime.toMillis();
+		Boolean acquired = this.guard.call("lock",
+				() -> this.redis.opsForValue().setIfAbsent(lockKey, owner, leaseMillis, TimeUnit.MILLISECONDS));
+		if (acquired == null) {
+			return () -> {
+			};
+		}
+		if (!acquired) {
+			return null;
+		}
+		return () -> this.guard.run("unlock",
+				() -> this.redis.execute(COMPARE_AND_DELETE, List.of(lockKey), (Object) owner));
+	}
+
+	@Override
+	public Duration leaseTime() {
+		return this.leaseTime;
+	}
+
+	/**
+	 * A value unique to one attempt, so that only the attempt that took a lease removes it.
+	 */
+	static byte[] owner() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		return (Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
+			.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	private void invalidateNear(String redisKey) {
+		NearCache near = this.nearCache;
+		if (near != null) {
+			near.invalidate(redisKey);
+		}
+	}
+
+	private void invalidateNearAll() {
+		NearCache near = this.nearCache;
+		if (near != null) {
+			near.invalidateAll();
+		}
+	}
+
+	/**
+	 * Tell every near cache of the fleet, after Redis has changed. Carries a Redis key,
+	 * never a token.
+	 */
+	private void publishInvalidation(String message) {
+		String channel = this.keys.invalidationChannel();
+		byte[] body = message.getBytes(StandardCharsets.UTF_8);
+		this.guard.run("publish", () -> this.redis.convertAndSend(channel, body));
 	}
 
 	/**
@@ -231,6 +363,7 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 
 	@Override
 	public long deleteRegistration(String registrationId) {
+		invalidateNearAll();
 		long[] deleted = new long[1];
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
 			for (TokenKind kind : TokenKind.values()) {
@@ -244,6 +377,7 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 				});
 			}
 		}
+		publishInvalidation(NearCache.ALL);
 		return deleted[0];
 	}
 
@@ -383,9 +517,25 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 		this.guard.close();
 	}
 
+	/**
+	 * Return the near cache in front of Redis, if there is one.
+	 * @return the near cache, or {@code null}
+	 */
+	public @Nullable NearCache nearCache() {
+		return this.nearCache;
+	}
+
 	@Override
 	public String toString() {
-		return "RedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing() + "]";
+		return "RedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing()
+				+ ", nearCache=" + (this.nearCache != null) + "]";
+	}
+
+	/**
+	 * A value read from Redis with its {@code PTTL} ({@code -1}: no expiry, {@code -2}: gone).
+	 */
+	private record ValueAndTtl(byte @Nullable [] value, long pttlMillis) {
+
 	}
 
 	/**
@@ -408,6 +558,10 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 		private Duration openDuration = Duration.ofSeconds(5);
 
 		private Clock clock = Clock.systemUTC();
+
+		private Duration leaseTime = DEFAULT_LEASE_TIME;
+
+		private @Nullable NearCache nearCache;
 
 		private Builder(RedisConnectionFactory connectionFactory) {
 			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
@@ -488,6 +642,30 @@ public final class RedisTokenCache implements TokenCache, TokenCacheInspector, T
 		 */
 		public Builder clock(Clock clock) {
 			this.clock = clock;
+			return this;
+		}
+
+		/**
+		 * Set how long a fetch lease lasts unless released (default 5s): the longest a
+		 * holder that died delays the others.
+		 * @param leaseTime the lease time
+		 * @return this builder
+		 */
+		public Builder leaseTime(Duration leaseTime) {
+			if (leaseTime.toMillis() <= 0) {
+				throw new IllegalArgumentException("leaseTime must be at least 1ms");
+			}
+			this.leaseTime = leaseTime;
+			return this;
+		}
+
+		/**
+		 * Serve hits from a near cache in front of Redis (default: none).
+		 * @param nearCache the near cache, subscribed to invalidations of this key prefix
+		 * @return this builder
+		 */
+		public Builder nearCache(@Nullable NearCache nearCache) {
+			this.nearCache = nearCache;
 			return this;
 		}
 

@@ -68,6 +68,12 @@ class TokenCacheStartUpFailureTests {
 			redis.timeout                          | 0ms     | must be positive
 			redis.failure-threshold                | 0       | must be positive
 			redis.open-duration                    | -1s     | must be positive
+			redis.lock.lease                       | 0s      | must be at least 1ms
+			redis.lock.lease                       | -5s     | must be at least 1ms
+			redis.lock.enabled                     | sure    | failed to convert
+			redis.near-cache.max-size              | 0       | must be positive
+			redis.near-cache.time-to-live          | 0s      | must be at least 1ms
+			redis.near-cache.enabled               | sure    | failed to convert
 			""")
 	void anInvalidValueStopsStartUpWithAReportNamingTheProperty(String property, String value, String reason,
 			CapturedOutput output) {

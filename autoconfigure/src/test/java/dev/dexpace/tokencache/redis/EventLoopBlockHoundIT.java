@@ -39,7 +39,8 @@ import static org.awaitility.Awaitility.await;
  * concurrent subscribers, hits, a revoked token with its conditional delete and retry)
  * runs on Reactor's non-blocking threads and on Netty's and Lettuce's event loops without
  * a single blocking call, with the in-memory cache and with the Redis cache (plain and
- * sealed values). Runs in its own JVM (failsafe execution {@code blockhound}), as
+ * sealed values, and with the near cache, whose invalidation messages arrive on Lettuce's
+ * threads). Runs in its own JVM (failsafe execution {@code blockhound}), as
  * BlockHound stays installed for the life of the JVM.
  */
 class EventLoopBlockHoundIT {
@@ -128,6 +129,18 @@ class EventLoopBlockHoundIT {
 		redisRunner().withPropertyValues("dexpace.token-cache.redis.encryption-key=" + key).run((context) -> {
 			assertThat(context.getBean(ReactiveTokenCache.class)).isInstanceOf(ReactiveRedisTokenCache.class);
 			exercise(context);
+		});
+	}
+
+	@Test
+	void theRedisCacheWithTheNearCacheNeverBlocksAnEventLoop() {
+		redisRunner().withPropertyValues("dexpace.token-cache.redis.near-cache.enabled=true").run((context) -> {
+			assertThat(context.getBean(ReactiveRedisTokenCache.class).nearCache()).isNotNull();
+			exercise(context);
+			// Invalidation messages are applied on the thread that receives them.
+			NearCache nearCache = context.getBean(NearCache.class);
+			org.awaitility.Awaitility.await().atMost(WAIT).until(() -> nearCache.invalidationsReceived() > 0);
+			assertThat(violations).isEmpty();
 		});
 	}
 

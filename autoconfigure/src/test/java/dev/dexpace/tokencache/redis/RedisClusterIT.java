@@ -5,6 +5,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import dev.dexpace.tokencache.CachedToken;
@@ -15,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -25,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@link RedisTokenCache} on a Redis Cluster of three masters, each a real
  * {@code redis-server} process: keys of different registrations land in slots of every
- * master and every operation, {@code clear()} included, works across them.
+ * master and every operation, {@code clear()} included, works across them; the fetch lease
+ * and near-cache invalidations work across them too.
  */
 class RedisClusterIT {
 
@@ -153,6 +159,54 @@ class RedisClusterIT {
 					assertThat(raws.stream().filter((raw) -> raw.keys().contains(redisKey))).hasSize(1);
 					context.getBean(RedisTokenCache.class).clear();
 				});
+		}
+	}
+
+	@Test
+	void instancesOnTheClusterMakeOneTokenRequestForAColdKeyAndHearEachOthersInvalidations() throws Exception {
+		ExecutorService pool = Fleet.pool(17);
+		try (TestIdentityProvider idp = new TestIdentityProvider()) {
+			ApplicationContextRunner runner = TokenCacheContexts.runner(idp)
+				.withConfiguration(org.springframework.boot.autoconfigure.AutoConfigurations
+					.of(org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration.class))
+				.withPropertyValues("dexpace.token-cache.type=redis",
+						"dexpace.token-cache.redis.near-cache.enabled=true", "dexpace.token-cache.refresh-ahead=0",
+						"spring.data.redis.cluster.nodes="
+								+ String.join(",", nodes.stream().map((node) -> "127.0.0.1:" + node.port()).toList()))
+				.withBean(Fleet.MissProbe.class, Fleet.MissProbe::new);
+			CountDownLatch gate = idp.holdTokenResponses();
+			runner.run((a) -> runner.run((b) -> {
+				await().atMost(Fleet.WAIT)
+					.until(() -> RedisNearCacheIT.nearCache(a).isListening()
+							&& RedisNearCacheIT.nearCache(b).isListening());
+				raws.forEach((raw) -> raw.commands().configResetstat());
+				List<Future<?>> calls = Fleet.callTogether(pool, idp, 8, 2, a, b);
+				assertThat(a.getBean(Fleet.MissProbe.class).awaitMiss()).isTrue();
+				assertThat(b.getBean(Fleet.MissProbe.class).awaitMiss()).isTrue();
+				// Both instances have tried the lease: one SET NX each, at least.
+				await().atMost(Fleet.WAIT)
+					.until(() -> raws.stream()
+						.mapToLong((raw) -> Fleet.commandStats(raw).getOrDefault("set", 0L))
+						.sum() >= 2);
+				gate.countDown();
+				assertThat(Fleet.failures(calls)).as("failed calls").isZero();
+				assertThat(idp.tokenRequests()).as("token requests of a cold start").isOne();
+
+				CountDownLatch invalidated = new CountDownLatch(1);
+				RedisNearCacheIT.nearCache(b).onInvalidation(invalidated::countDown);
+				String first = idp.issuedTokens().iterator().next();
+				idp.revoke(first);
+				RedisContexts.callApi(TokenCacheContexts.restClient(a), idp);
+				assertThat(invalidated.await(10, TimeUnit.SECONDS)).as("invalidation reached B through the cluster")
+					.isTrue();
+				RedisContexts.callApi(TokenCacheContexts.restClient(b), idp);
+				assertThat(idp.revokedTokensReceived()).containsExactly(first);
+				assertThat(idp.tokenRequests()).isEqualTo(2);
+				a.getBean(RedisTokenCache.class).clear();
+			}));
+		}
+		finally {
+			pool.shutdownNow();
 		}
 	}
 

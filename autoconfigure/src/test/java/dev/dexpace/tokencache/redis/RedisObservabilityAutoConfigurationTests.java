@@ -74,7 +74,8 @@ class RedisObservabilityAutoConfigurationTests {
 					"dexpace.token-cache.redis.key-prefix=app-1:")
 			.run((context) -> {
 				assertThat(output).contains("Token cache: type=redis, key-prefix=app-1:, timeout=200ms, "
-						+ "failure-threshold=5, open-duration=5s, encryption=on, expiry-buffer=30s");
+						+ "failure-threshold=5, open-duration=5s, encryption=on, lock=on (lease 5s), near-cache=off, "
+						+ "expiry-buffer=30s");
 				assertThat(output.getAll()).doesNotContain(KEY).doesNotContain(KEY.substring(0, 12));
 			});
 	}

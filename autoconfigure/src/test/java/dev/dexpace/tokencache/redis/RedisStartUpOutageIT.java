@@ -58,4 +58,38 @@ class RedisStartUpOutageIT {
 			});
 	}
 
+	@Test
+	void withTheLockAndTheNearCacheOnTheApplicationStartsWithoutRedisAndSubscribesOnceRedisArrives() {
+		RedisContexts.runner(this.idp, this.redis.port())
+			.withPropertyValues("dexpace.token-cache.redis.near-cache.enabled=true",
+					"dexpace.token-cache.redis.failure-threshold=2", "dexpace.token-cache.redis.open-duration=300ms")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				NearCache nearCache = context.getBean(NearCache.class);
+				assertThat(nearCache.isListening()).isFalse();
+				RestClient client = TokenCacheContexts.restClient(context);
+				for (int i = 0; i < 3; i++) {
+					RedisContexts.callApi(client, this.idp);
+				}
+				// Neither the lease nor the near cache holds anything back while Redis is away.
+				assertThat(this.idp.tokenRequests()).as("no cache: every call fetches").isEqualTo(3);
+				assertThat(nearCache.size()).isZero();
+
+				this.redis.start();
+				await().atMost(Duration.ofSeconds(60)).until(nearCache::isListening);
+				await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+					RedisContexts.callApi(client, this.idp);
+					assertThat(nearCache.size()).isOne();
+				});
+				try (RawRedis raw = new RawRedis(this.redis.port())) {
+					raw.commands().configResetstat();
+					int tokenRequests = this.idp.tokenRequests();
+					RedisContexts.callApi(client, this.idp);
+					RedisContexts.callApi(client, this.idp);
+					assertThat(this.idp.tokenRequests()).isEqualTo(tokenRequests);
+					assertThat(Fleet.commandStats(raw)).as("Redis commands of cached calls").isEmpty();
+				}
+			});
+	}
+
 }

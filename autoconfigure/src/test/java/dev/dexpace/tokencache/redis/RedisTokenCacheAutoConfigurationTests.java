@@ -1,8 +1,11 @@
 package dev.dexpace.tokencache.redis;
 
+import java.time.Duration;
+
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
+import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
@@ -52,7 +55,8 @@ class RedisTokenCacheAutoConfigurationTests {
 			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.key-prefix=app-1:")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(TokenCache.class).hasSingleBean(RedisTokenCache.class);
-				assertThat(context.getBean(RedisTokenCache.class)).hasToString("RedisTokenCache[prefix=app-1:, encrypted=false]");
+				assertThat(context.getBean(RedisTokenCache.class))
+					.hasToString("RedisTokenCache[prefix=app-1:, encrypted=false, nearCache=false]");
 			});
 	}
 
@@ -152,6 +156,54 @@ class RedisTokenCacheAutoConfigurationTests {
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
 				.hasMessageContaining("dexpace.token-cache.redis.failure-threshold"));
+	}
+
+	@Test
+	void typeRedisMakesTheRedisCacheTheManagersFetchLock() {
+		this.contextRunner.withPropertyValues("dexpace.token-cache.type=redis").run((context) -> {
+			CachingOAuth2AuthorizedClientManager manager = context.getBean(CachingOAuth2AuthorizedClientManager.class);
+			assertThat(manager).extracting("fetchLock").isSameAs(context.getBean(RedisTokenCache.class));
+			assertThat(context.getBean(RedisTokenCache.class).leaseTime()).isEqualTo(Duration.ofSeconds(5));
+		});
+	}
+
+	@Test
+	void theLockCanBeTurnedOffAndItsLeaseSet() {
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.lock.enabled=false",
+					"dexpace.token-cache.redis.lock.lease=750ms")
+			.run((context) -> {
+				assertThat(context.getBean(CachingOAuth2AuthorizedClientManager.class)).extracting("fetchLock")
+					.isNull();
+				assertThat(context.getBean(RedisTokenCache.class).leaseTime()).isEqualTo(Duration.ofMillis(750));
+			});
+	}
+
+	@Test
+	void theInMemoryCacheHasNoFetchLock() {
+		this.contextRunner.run((context) -> assertThat(context.getBean(CachingOAuth2AuthorizedClientManager.class))
+			.extracting("fetchLock")
+			.isNull());
+	}
+
+	@Test
+	void theNearCacheIsOffByDefault() {
+		this.contextRunner.withPropertyValues("dexpace.token-cache.type=redis").run((context) -> {
+			assertThat(context).doesNotHaveBean(NearCache.class);
+			assertThat(context.getBean(RedisTokenCache.class).nearCache()).isNull();
+		});
+	}
+
+	@Test
+	void theNearCacheIsBuiltFromItsPropertiesAndUsedByTheRedisCache() {
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.near-cache.enabled=true")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(NearCache.class);
+				assertThat(context.getBean(RedisTokenCache.class).nearCache())
+					.isSameAs(context.getBean(NearCache.class));
+				assertThat(context.getBean(RedisTokenCache.class).toString()).contains("nearCache=true");
+			});
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -77,6 +77,8 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	private final AtomicReference<CountDownLatch> tokenGate = new AtomicReference<>(new CountDownLatch(0));
 
+	private final AtomicReference<CountDownLatch> nextTokenGate = new AtomicReference<>();
+
 	private final AtomicInteger failTokenRequests = new AtomicInteger();
 
 	private volatile Shape shape = Shape.EXPIRES_IN;
@@ -164,6 +166,17 @@ public final class TestIdentityProvider implements AutoCloseable {
 	public CountDownLatch holdTokenResponses() {
 		CountDownLatch gate = new CountDownLatch(1);
 		this.tokenGate.set(gate);
+		return gate;
+	}
+
+	/**
+	 * Hold the answer to the next token request only, until the returned latch is counted
+	 * down; later requests are answered at once.
+	 * @return the latch that releases that one token response
+	 */
+	public CountDownLatch holdNextTokenResponse() {
+		CountDownLatch gate = new CountDownLatch(1);
+		this.nextTokenGate.set(gate);
 		return gate;
 	}
 
@@ -293,6 +306,10 @@ public final class TestIdentityProvider implements AutoCloseable {
 			this.tokenRequests.incrementAndGet();
 			this.tokenRequestParameters.add(parameters);
 			await(this.tokenGate.get());
+			CountDownLatch next = this.nextTokenGate.getAndSet(null);
+			if (next != null) {
+				await(next);
+			}
 			if (this.dropConnections.getAndUpdate((n) -> Math.max(0, n - 1)) > 0) {
 				// The JDK server closes the connection of a handler that throws, unanswered.
 				throw new DroppedConnection();

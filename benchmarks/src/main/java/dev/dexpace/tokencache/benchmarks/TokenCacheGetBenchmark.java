@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
+import dev.dexpace.tokencache.redis.NearCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,9 +35,10 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 
 /**
  * Latency of a cache hit: {@link RedisTokenCache#get} against a local {@code redis-server}
- * (plain and with AES-GCM sealing) beside {@link InMemoryTokenCache#get}, and a bare
- * {@code GET} on the same connection factory, which shows what the cache adds on top of
- * the round trip (decoding and the hand-off that bounds each call with a timeout).
+ * (plain, with AES-GCM sealing, and with a {@link NearCache} in front) beside
+ * {@link InMemoryTokenCache#get}, and a bare {@code GET} on the same connection factory,
+ * which shows what the cache adds on top of the round trip (decoding and the hand-off that
+ * bounds each call with a timeout) and what the near cache saves.
  * <p>
  * Sample-time mode, so JMH reports percentiles; the median is {@code p0.50}. Short runs,
  * sized for a couple of minutes on two cores.
@@ -61,6 +63,10 @@ public class TokenCacheGetBenchmark {
 
 	private InMemoryTokenCache memoryCache;
 
+	private NearCache nearCache;
+
+	private RedisTokenCache nearCachedRedisCache;
+
 	private RedisTemplate<String, byte[]> template;
 
 	private String rawKey;
@@ -83,6 +89,13 @@ public class TokenCacheGetBenchmark {
 			.encryptionKey(encryptionKey)
 			.build();
 		this.sealedRedisCache.put(KEY, token);
+		this.nearCache = new NearCache(1024, Duration.ofMinutes(1));
+		this.nearCache.subscribe(this.connectionFactory, "near:");
+		this.nearCachedRedisCache = RedisTokenCache.builder(this.connectionFactory)
+			.keyPrefix("near:")
+			.nearCache(this.nearCache)
+			.build();
+		this.nearCachedRedisCache.put(KEY, token);
 		this.memoryCache = new InMemoryTokenCache(32, 256, Duration.ofSeconds(30));
 		this.memoryCache.put(KEY, token);
 		this.template = new RedisTemplate<>();
@@ -92,7 +105,8 @@ public class TokenCacheGetBenchmark {
 		this.template.setValueSerializer(RedisSerializer.byteArray());
 		this.template.afterPropertiesSet();
 		this.rawKey = this.redisCache.redisKey(KEY);
-		if (this.redisCache.get(KEY) == null || this.sealedRedisCache.get(KEY) == null) {
+		if (this.redisCache.get(KEY) == null || this.sealedRedisCache.get(KEY) == null
+				|| this.nearCachedRedisCache.get(KEY) == null || this.nearCache.size() != 1) {
 			throw new IllegalStateException("Redis caches do not hit");
 		}
 	}
@@ -101,6 +115,8 @@ public class TokenCacheGetBenchmark {
 	public void tearDown() throws IOException {
 		this.redisCache.close();
 		this.sealedRedisCache.close();
+		this.nearCachedRedisCache.close();
+		this.nearCache.close();
 		this.connectionFactory.destroy();
 		this.redisServer.stop();
 	}
@@ -113,6 +129,11 @@ public class TokenCacheGetBenchmark {
 	@Benchmark
 	public CachedToken redisHitSealed() {
 		return this.sealedRedisCache.get(KEY);
+	}
+
+	@Benchmark
+	public CachedToken redisNearCacheHit() {
+		return this.nearCachedRedisCache.get(KEY);
 	}
 
 	@Benchmark
