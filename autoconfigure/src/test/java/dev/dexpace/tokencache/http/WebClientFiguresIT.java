@@ -61,22 +61,30 @@ class WebClientFiguresIT {
 
 	@Test
 	void halfOfSixtyFourSubscribersCancelWhileTheTokenRequestIsInFlight() {
+		// Failed calls per side, dexpace first. Stock Spring Security's side makes 64 token
+		// requests and then 32 API calls at once, and the JDK HttpServer API on loopback may
+		// close a pooled connection under it: such a call fails, which is counted, not awaited.
+		List<Integer> failedCalls = new ArrayList<>();
 		int[] counts = sideBySide(Shape.EXPIRES_IN, (scenario) -> {
 			CountDownLatch tokenResponses = scenario.idp.holdTokenResponses();
 			java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+			java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
 			List<Disposable> subscriptions = new ArrayList<>();
 			for (int i = 0; i < 64; i++) {
-				subscriptions.add(scenario.call(null).subscribe((response) -> ok.incrementAndGet()));
+				subscriptions.add(scenario.call(null)
+					.subscribe((response) -> ok.incrementAndGet(), (ex) -> failed.incrementAndGet()));
 			}
 			await().atMost(WAIT).until(() -> scenario.idp.tokenRequests() >= 1);
 			subscriptions.subList(0, 32).forEach(Disposable::dispose);
 			tokenResponses.countDown();
-			await().atMost(WAIT).until(() -> ok.get() == 32);
+			await().atMost(WAIT).until(() -> ok.get() + failed.get() == 32);
+			failedCalls.add(failed.get());
 			// The next call.
 			scenario.call(null).block(WAIT);
 		});
 		figure("64 subscribers, 32 cancel during the token request, then 1 more call", counts);
 		assertThat(counts[0]).isOne();
+		assertThat(failedCalls.get(0)).as("failed calls of the subscribers that stayed").isZero();
 	}
 
 	@Test
