@@ -35,7 +35,7 @@ final class CachingReactiveManagerPostProcessor implements BeanPostProcessor, Be
 					manager, ReactiveClientRegistrations.of(this.beanFactory), cache,
 					this.beanFactory.getBean(TokenKeyResolver.class),
 					this.beanFactory.getBean(TokenLifetimeResolver.class), Clock.systemUTC());
-			caching.setFetchLock(this.beanFactory.getBean(TokenCacheProperties.class).fetchLock(cache));
+			this.beanFactory.getBean(TokenCacheProperties.class).applyTo(caching, cache);
 			return caching;
 		}
 		return bean;

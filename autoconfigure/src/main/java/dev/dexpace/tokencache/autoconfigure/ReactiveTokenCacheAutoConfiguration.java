@@ -74,7 +74,7 @@ public final class ReactiveTokenCacheAutoConfiguration {
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
 			ReactiveTokenResponseClients clients = new ReactiveTokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getRegistration());
+					properties.getRegistration(), properties.getTokenRequestTimeout());
 			TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();
@@ -90,7 +90,7 @@ public final class ReactiveTokenCacheAutoConfiguration {
 			CachingReactiveOAuth2AuthorizedClientManager manager = new CachingReactiveOAuth2AuthorizedClientManager(
 					delegate, passThrough(registrations, authorizedClientService.getIfUnique(), delegate),
 					registrations, tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
-			manager.setFetchLock(properties.fetchLock(tokenCache));
+			properties.applyTo(manager, tokenCache);
 			return manager;
 		}
 

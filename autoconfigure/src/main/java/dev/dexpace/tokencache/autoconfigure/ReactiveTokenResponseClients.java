@@ -1,11 +1,18 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseBodyExtractor;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
+import reactor.core.publisher.Mono;
+
+import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.AbstractWebClientReactiveOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.JwtBearerGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.OAuth2ClientCredentialsGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.ReactiveOAuth2AccessTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveJwtBearerTokenResponseClient;
@@ -31,25 +38,39 @@ final class ReactiveTokenResponseClients {
 
 	private final Map<String, TokenCacheProperties.Registration> registrations;
 
+	private final Duration timeout;
+
 	ReactiveTokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations) {
+			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		this.bodyExtractor = new ExpiryResolvingTokenResponseBodyExtractor(responseConverter);
 		this.registrations = registrations;
+		this.timeout = timeout;
 	}
 
-	WebClientReactiveClientCredentialsTokenResponseClient clientCredentials() {
-		return configure(new WebClientReactiveClientCredentialsTokenResponseClient());
+	ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
+		return bounded(configure(new WebClientReactiveClientCredentialsTokenResponseClient()));
 	}
 
-	WebClientReactiveTokenExchangeTokenResponseClient tokenExchange() {
+	ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
 		WebClientReactiveTokenExchangeTokenResponseClient client = configure(
 				new WebClientReactiveTokenExchangeTokenResponseClient());
 		client.addParametersConverter(this::subjectTokenType);
-		return client;
+		return bounded(client);
 	}
 
-	WebClientReactiveJwtBearerTokenResponseClient jwtBearer() {
-		return configure(new WebClientReactiveJwtBearerTokenResponseClient());
+	ReactiveOAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
+		return bounded(configure(new WebClientReactiveJwtBearerTokenResponseClient()));
+	}
+
+	/**
+	 * Bound the whole token request, connecting, sending and reading the response, by the
+	 * token request timeout, as the blocking clients are: a hung identity provider must
+	 * not hold subscribers (or a background refresh) forever.
+	 */
+	private <R extends AbstractOAuth2AuthorizationGrantRequest> ReactiveOAuth2AccessTokenResponseClient<R> bounded(
+			ReactiveOAuth2AccessTokenResponseClient<R> client) {
+		return (grantRequest) -> client.getTokenResponse(grantRequest)
+			.timeout(this.timeout, Mono.error(() -> TokenEndpointResponses.timedOut(this.timeout)));
 	}
 
 	private <C extends AbstractWebClientReactiveOAuth2AccessTokenResponseClient<?>> C configure(C client) {

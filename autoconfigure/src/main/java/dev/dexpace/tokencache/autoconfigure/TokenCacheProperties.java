@@ -10,6 +10,7 @@ import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -219,6 +220,17 @@ public class TokenCacheProperties implements InitializingBean {
 	 * @param cache the cache the manager serves tokens from
 	 */
 	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache) {
+		manager.setExpiryBuffer(this.expiryBuffer);
+		manager.setRefreshAhead(this.refreshAhead);
+		manager.setFetchLock(fetchLock(cache));
+	}
+
+	/**
+	 * Apply the settings the reactive caching manager takes from the properties.
+	 * @param manager the manager
+	 * @param cache the reactive token cache it uses
+	 */
+	void applyTo(CachingReactiveOAuth2AuthorizedClientManager manager, ReactiveTokenCache cache) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
 		manager.setFetchLock(fetchLock(cache));

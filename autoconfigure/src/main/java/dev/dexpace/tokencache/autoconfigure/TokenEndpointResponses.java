@@ -71,7 +71,7 @@ final class TokenEndpointResponses {
 		};
 	}
 
-	private static OAuth2AuthorizationException timedOut(Duration timeout) {
+	static OAuth2AuthorizationException timedOut(Duration timeout) {
 		return invalid("The token endpoint did not answer within " + timeout.toMillis()
 				+ " ms (dexpace.token-cache.token-request-timeout); the request timed out");
 	}

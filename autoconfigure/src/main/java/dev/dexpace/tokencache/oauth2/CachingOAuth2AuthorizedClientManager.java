@@ -265,7 +265,7 @@ public final class CachingOAuth2AuthorizedClientManager
 				throw ex;
 			}
 			if (refreshInBackground(key, registration, authorizeRequest, last.token()) && logger.isWarnEnabled()) {
-				logger.warn("Token request for " + key + " failed (" + describe(ex)
+				logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
 						+ "); serving the last token until it really expires at " + last.token().expiresAt()
 						+ " while retrying in the background");
 			}
@@ -404,14 +404,14 @@ public final class CachingOAuth2AuthorizedClientManager
 		}
 		catch (RuntimeException ex) {
 			if (TokenRequestErrors.isPermanent(ex)) {
-				logger.warn("Background token request for " + key + " failed (" + describe(ex)
+				logger.warn("Background token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
 						+ "); not retrying an error the identity provider will repeat");
 				// Hits keep the cached token until it leaves the cache, without asking again.
 				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
 				return BackgroundRefresher.Refresh.DONE;
 			}
 			if (logger.isDebugEnabled()) {
-				logger.debug("Background token request for " + key + " failed (" + describe(ex) + "), attempt "
+				logger.debug("Background token request for " + key + " failed (" + TokenRequestErrors.describe(ex) + "), attempt "
 						+ (attempt + 1));
 			}
 			if (this.clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
@@ -515,17 +515,6 @@ public final class CachingOAuth2AuthorizedClientManager
 			this.faults.failed(operation, ex);
 			this.listener.cacheError(operation);
 		}
-	}
-
-	/**
-	 * Describe a token request failure by its OAuth 2.0 error code or exception type only:
-	 * a message could quote the token endpoint's response.
-	 */
-	private static String describe(RuntimeException ex) {
-		if (ex instanceof OAuth2AuthorizationException oauth2) {
-			return oauth2.getError().getErrorCode();
-		}
-		return ex.getClass().getSimpleName();
 	}
 
 	/**

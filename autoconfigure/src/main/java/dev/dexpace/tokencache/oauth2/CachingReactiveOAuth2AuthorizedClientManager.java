@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -15,10 +17,12 @@ import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 
 import org.springframework.security.core.Authentication;
@@ -28,6 +32,7 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.util.Assert;
 
 /**
  * The reactive twin of {@link CachingOAuth2AuthorizedClientManager}: a
@@ -43,13 +48,27 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * With a {@link #setFetchLock(ReactiveTokenFetchLock) fetch lock}, single-flight spans the
  * instances of a fleet as in the blocking manager; a waiter polls the cache on a timer,
  * without holding a thread.
+ * <p>
+ * Refresh-ahead and stale-if-error work as in the blocking manager: a hit on a token
+ * inside its {@link #setRefreshAhead(Duration) refresh window} returns it at once and
+ * starts one background refresh for its key, and while the identity provider fails with
+ * an error that may heal, the last token of an application key is served until it really
+ * expires. Background refreshes run on the same small pool of daemon threads as the
+ * blocking manager's (never on an event loop), where they wait for the reactive token
+ * request.
  *
  * @since 0.1.0
  */
 public final class CachingReactiveOAuth2AuthorizedClientManager
-		implements ReactiveOAuth2AuthorizedClientManager, TokenCacheListenerAware {
+		implements ReactiveOAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
+
+	/**
+	 * The longest a background refresh thread waits for one attempt; the token request
+	 * timeout and the fleet lease end it much sooner.
+	 */
+	private static final Duration REFRESH_ATTEMPT_BOUND = Duration.ofMinutes(2);
 
 	private final ReactiveOAuth2AuthorizedClientManager delegate;
 
@@ -72,6 +91,17 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
+
+	private final BackgroundRefresher refresher = new BackgroundRefresher();
+
+	// The last token of each application key, served while the identity provider fails.
+	private final ConcurrentMap<TokenKey, CachedToken> lastTokens = new ConcurrentHashMap<>();
+
+	private Duration refreshAhead = Duration.ZERO;
+
+	private Duration expiryBuffer = Duration.ZERO;
+
+	private volatile RefreshSchedule schedule = new RefreshSchedule(Duration.ZERO, Duration.ZERO);
 
 	/**
 	 * Create a manager.
@@ -122,9 +152,40 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		this.fetchLock = fetchLock;
 	}
 
+	/**
+	 * Refresh tokens in the background from this long before they leave the cache, as
+	 * {@link CachingOAuth2AuthorizedClientManager#setRefreshAhead(Duration)} does. Zero
+	 * (the default) turns refresh-ahead off.
+	 * @param refreshAhead the window; not negative
+	 */
+	public void setRefreshAhead(Duration refreshAhead) {
+		Assert.isTrue(!refreshAhead.isNegative(), "refreshAhead must not be negative");
+		this.refreshAhead = refreshAhead;
+		this.schedule = new RefreshSchedule(this.refreshAhead, this.expiryBuffer);
+	}
+
+	/**
+	 * Tell the manager how long before their real expiry the cache drops tokens (the
+	 * cache's own expiry buffer), so refreshes start before that.
+	 * @param expiryBuffer the cache's expiry buffer; not negative
+	 */
+	public void setExpiryBuffer(Duration expiryBuffer) {
+		Assert.isTrue(!expiryBuffer.isNegative(), "expiryBuffer must not be negative");
+		this.expiryBuffer = expiryBuffer;
+		this.schedule = new RefreshSchedule(this.refreshAhead, this.expiryBuffer);
+	}
+
 	@Override
 	public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
 		return authorize(authorizeRequest, null);
+	}
+
+	/**
+	 * Stop the background refreshes.
+	 */
+	@Override
+	public void close() {
+		this.refresher.close();
 	}
 
 	@Override
@@ -155,6 +216,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		return registration(authorizeRequest)
 			.mapNotNull((registration) -> this.keyResolver.resolve(registration, authorizeRequest.getPrincipal()))
 			.flatMap((key) -> {
+				// Never served stale again.
+				this.lastTokens.remove(key);
 				CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
 						rejected.getScopes(), null, Instant.EPOCH);
 				return guarded("delete", () -> this.cache.delete(key, token)).doOnSuccess((done) -> this.listener
@@ -181,17 +244,129 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 
 	private Mono<CachedToken> obtain(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		return read(key).filter((cached) -> usable(cached, rejected))
-			.doOnNext((cached) -> this.listener.lookup(key.kind(), true))
+		return read(key).filter((cached) -> usable(cached, rejected)).doOnNext((cached) -> {
+			this.listener.lookup(key.kind(), true);
+			hit(key, registration, authorizeRequest, cached);
+		})
 			.switchIfEmpty(Mono.<CachedToken>fromRunnable(() -> this.listener.lookup(key.kind(), false)))
-			.switchIfEmpty(Mono.defer(() -> this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected))
-				.flatMap((token) -> {
-					if (rejected != null && token.tokenValue().equals(rejected.getTokenValue())) {
-						// Joined a load that started before the rejection: load once more on our own terms.
-						return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
-					}
-					return Mono.just(token);
-				})));
+			.switchIfEmpty(Mono.defer(() -> miss(key, registration, authorizeRequest, rejected)));
+	}
+
+	/**
+	 * A hit: remember the token of an application key, and start its background refresh
+	 * once it is due.
+	 */
+	private void hit(TokenKey key, ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
+			CachedToken cached) {
+		remember(key, cached);
+		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached)) {
+			refreshInBackground(key, registration, authorizeRequest, cached);
+		}
+	}
+
+	/**
+	 * A miss: load the token, or serve the last token of the key while the identity
+	 * provider fails and that token has not really expired.
+	 */
+	private Mono<CachedToken> miss(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
+		CachedToken last = this.lastTokens.get(key);
+		if (last != null && this.refresher.isActive(key) && usableWhenStale(last, rejected)) {
+			// A refresh is already failing and being retried: do not make this caller wait.
+			return Mono.just(last);
+		}
+		return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected)).flatMap((token) -> {
+			if (rejected != null && token.tokenValue().equals(rejected.getTokenValue())) {
+				// Joined a load that started before the rejection: load once more on our own terms.
+				return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
+			}
+			return Mono.just(token);
+		}).onErrorResume((ex) -> {
+			CachedToken stale = this.lastTokens.get(key);
+			if (stale == null || TokenRequestErrors.isPermanent(ex) || !usableWhenStale(stale, rejected)) {
+				return Mono.error(ex);
+			}
+			if (refreshInBackground(key, registration, authorizeRequest, stale) && logger.isWarnEnabled()) {
+				logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
+						+ "); serving the last token until it really expires at " + stale.expiresAt()
+						+ " while retrying in the background");
+			}
+			return Mono.just(stale);
+		});
+	}
+
+	private boolean usableWhenStale(CachedToken token, @Nullable OAuth2AccessToken rejected) {
+		return this.clock.millis() < RefreshSchedule.usableUntilMillis(token) && usable(token, rejected);
+	}
+
+	private void remember(TokenKey key, CachedToken token) {
+		if (key.kind() != TokenKind.SYSTEM) {
+			return;
+		}
+		CachedToken known = this.lastTokens.get(key);
+		if (known == token || (known != null && known.sameTokenAs(token) && known.expiresAt().equals(token.expiresAt()))) {
+			return;
+		}
+		if (known != null || this.lastTokens.size() < AuthorizedTokens.MAX_REMEMBERED) {
+			this.lastTokens.put(key, token);
+		}
+	}
+
+	/**
+	 * Start a background refresh of a cached token unless one runs already.
+	 * @return whether this call started it
+	 */
+	private boolean refreshInBackground(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
+		return this.refresher.start(key, this.clock.millis(),
+				(attempt) -> refreshAttempt(key, registration, authorizeRequest, current, attempt));
+	}
+
+	/**
+	 * One attempt of a background refresh, on a refresher thread: load a token other than
+	 * the current one (or take the one another caller or instance wrote meanwhile).
+	 * @return {@link BackgroundRefresher.Refresh#DONE}, or how long at least to wait
+	 * before trying again
+	 */
+	private long refreshAttempt(TokenKey key, ClientRegistration registration,
+			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
+		OAuth2AccessToken replacing = accessToken(current);
+		try {
+			this.flights.run(key, () -> load(key, registration, authorizeRequest, replacing))
+				.block(REFRESH_ATTEMPT_BOUND);
+			if (attempt > 0 && logger.isInfoEnabled()) {
+				logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
+			}
+			return BackgroundRefresher.Refresh.DONE;
+		}
+		catch (RuntimeException ex) {
+			Throwable failure = Exceptions.unwrap(ex);
+			if (TokenRequestErrors.isPermanent(failure)) {
+				logger.warn("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
+						+ "); not retrying an error the identity provider will repeat");
+				// Hits keep the cached token until it leaves the cache, without asking again.
+				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
+				return BackgroundRefresher.Refresh.DONE;
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
+						+ "), attempt " + (attempt + 1));
+			}
+			if (this.clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
+				return BackgroundRefresher.Refresh.DONE;
+			}
+			return TokenRequestErrors.retryAfterMillis(failure, this.clock.instant());
+		}
+	}
+
+	/**
+	 * Return whether a background refresh of the key is queued, running or waiting to be
+	 * retried.
+	 * @param key the key
+	 * @return whether a refresh is active
+	 */
+	boolean isRefreshing(TokenKey key) {
+		return this.refresher.isActive(key);
 	}
 
 	private Mono<CachedToken> load(TokenKey key, ClientRegistration registration,
@@ -249,6 +424,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 				if (logger.isDebugEnabled()) {
 					logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
 				}
+				remember(key, token);
 				return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
 			});
 	}

@@ -76,4 +76,17 @@ final class TokenRequestErrors {
 		return 0;
 	}
 
+	/**
+	 * Describe a token request failure by its OAuth 2.0 error code or exception type only:
+	 * messages may quote what the identity provider sent.
+	 * @param failure what the token request threw
+	 * @return the description
+	 */
+	static String describe(Throwable failure) {
+		if (failure instanceof OAuth2AuthorizationException oauth2) {
+			return oauth2.getError().getErrorCode();
+		}
+		return failure.getClass().getSimpleName();
+	}
+
 }
