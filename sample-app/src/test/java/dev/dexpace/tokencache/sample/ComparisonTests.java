@@ -53,10 +53,14 @@ class ComparisonTests {
 		assertThat(stock).isNotNull();
 		assertThat(tokenCache.failedCalls()).isZero();
 		assertThat(tokenCache.tokenRequests()).isEqualTo(2);
-		// Each user makes ten calls, so the revoked call's user has calls left, made with the
-		// same token.
-		assertThat(stock.failedCalls()).isPositive();
-		assertThat(stock.firstFailure()).isEqualTo("HTTP 401");
+		// Stock Spring Security fails the calls that still send the revoked token, and only
+		// those. How many there are is not fixed: without single-flight, two threads can
+		// fetch a token for one user at once, and if the revoked token is the one the
+		// service then replaced, nobody sends it again (the full sample run shows 4).
+		assertThat(stock.calls()).isEqualTo(200);
+		if (stock.failedCalls() > 0) {
+			assertThat(stock.firstFailure()).isEqualTo("HTTP 401");
+		}
 	}
 
 	@Test
