@@ -119,7 +119,7 @@ public final class BenchmarkReport {
 	}
 
 	private static String latency() {
-		progress("latency across expiries (about 40 s)");
+		progress("latency across expiries (about 50 s)");
 		Latencies latencies = ExpiryLatencyScenario.run();
 		return new StringBuilder("## Call latency across token expiries\n\n")
 			.append(String.format(Locale.ROOT,
