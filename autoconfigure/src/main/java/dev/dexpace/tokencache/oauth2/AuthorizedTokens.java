@@ -1,9 +1,11 @@
 package dev.dexpace.tokencache.oauth2;
 
 import java.lang.ref.WeakReference;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Future;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
@@ -37,8 +39,27 @@ final class AuthorizedTokens {
 
 	private final RefreshSchedule schedule;
 
+	private final @Nullable RefreshTimer timer;
+
+	/**
+	 * Remember tokens whose refresh is due when a hit reads the clock and finds it so.
+	 * @param schedule when refreshes are due
+	 */
 	AuthorizedTokens(RefreshSchedule schedule) {
+		this(schedule, null);
+	}
+
+	/**
+	 * Remember tokens whose refresh is due when a timer says so: a hit on a remembered
+	 * token then reads a flag instead of the clock, which on virtual machines costs more
+	 * than the rest of the hit.
+	 * @param schedule when refreshes are due
+	 * @param timer sets the flag of a remembered token when its refresh is due, on the
+	 * system clock; {@code null} to read the clock on every hit
+	 */
+	AuthorizedTokens(RefreshSchedule schedule, @Nullable RefreshTimer timer) {
 		this.schedule = schedule;
+		this.timer = timer;
 	}
 
 	/**
@@ -60,7 +81,13 @@ final class AuthorizedTokens {
 		}
 		AuthorizedToken built = build(registration, token, principal);
 		if (known != null || this.remembered.size() < MAX_REMEMBERED) {
-			this.remembered.put(key, built);
+			if (this.timer != null) {
+				built.startTimer(this.timer);
+			}
+			AuthorizedToken replaced = this.remembered.put(key, built);
+			if (replaced != null) {
+				replaced.stopTimer();
+			}
 		}
 		return built;
 	}
@@ -79,14 +106,16 @@ final class AuthorizedTokens {
 	 * @param key the key
 	 */
 	void forget(TokenKey key) {
-		this.remembered.remove(key);
+		AuthorizedToken forgotten = this.remembered.remove(key);
+		if (forgotten != null) {
+			forgotten.stopTimer();
+		}
 	}
 
 	private AuthorizedToken build(ClientRegistration registration, CachedToken token, Authentication principal) {
 		OAuth2AccessToken accessToken = accessToken(token);
 		return new AuthorizedToken(token, new OAuth2AuthorizedClient(registration, principal.getName(), accessToken),
-				new WeakReference<>(principal), this.schedule.refreshAtMillis(token),
-				RefreshSchedule.usableUntilMillis(token));
+				principal, this.schedule.refreshAtMillis(token), RefreshSchedule.usableUntilMillis(token));
 	}
 
 	private static OAuth2AccessToken accessToken(CachedToken token) {
@@ -104,18 +133,104 @@ final class AuthorizedTokens {
 	}
 
 	/**
-	 * A cached token with the authorized client built for it.
-	 *
-	 * @param token the cached token
-	 * @param client the authorized client of the first principal that asked
-	 * @param principal that first principal, held weakly: the same instance again (such as
-	 * the anonymous principal of calls outside a request) is known without asking for its
-	 * name, which costs more than the rest of a hit
-	 * @param refreshAtMillis from when a background refresh is due
-	 * @param usableUntilMillis until when the token may be sent at all
+	 * Sets a flag when the refresh of a token is due.
 	 */
-	record AuthorizedToken(CachedToken token, OAuth2AuthorizedClient client, WeakReference<Authentication> principal,
-			long refreshAtMillis, long usableUntilMillis) {
+	@FunctionalInterface
+	interface RefreshTimer {
+
+		/**
+		 * Run an action after a delay.
+		 * @param action the action
+		 * @param delayMillis the delay in milliseconds
+		 * @return a handle to cancel it, or {@code null} if it could not be scheduled
+		 */
+		@Nullable Future<?> schedule(Runnable action, long delayMillis);
+
+	}
+
+	/**
+	 * A cached token with the authorized client built for it.
+	 */
+	static final class AuthorizedToken {
+
+		private final CachedToken token;
+
+		private final OAuth2AuthorizedClient client;
+
+		// The first principal, held weakly: the same instance again (such as the anonymous
+		// principal of calls outside a request) is known without asking for its name,
+		// which costs more than the rest of a hit.
+		private final WeakReference<Authentication> principal;
+
+		private final long refreshAtMillis;
+
+		private final long usableUntilMillis;
+
+		// Whether a timer tells when the refresh is due; if not, hits read the clock.
+		private volatile boolean timed;
+
+		private volatile boolean refreshDue;
+
+		private volatile @Nullable Future<?> timer;
+
+		/**
+		 * Create an authorized token.
+		 * @param token the cached token
+		 * @param client the authorized client of the first principal that asked
+		 * @param principal that first principal
+		 * @param refreshAtMillis from when a background refresh is due
+		 * @param usableUntilMillis until when the token may be sent at all
+		 */
+		AuthorizedToken(CachedToken token, OAuth2AuthorizedClient client, Authentication principal,
+				long refreshAtMillis, long usableUntilMillis) {
+			this.token = token;
+			this.client = client;
+			this.principal = new WeakReference<>(principal);
+			this.refreshAtMillis = refreshAtMillis;
+			this.usableUntilMillis = usableUntilMillis;
+		}
+
+		CachedToken token() {
+			return this.token;
+		}
+
+		OAuth2AuthorizedClient client() {
+			return this.client;
+		}
+
+		long refreshAtMillis() {
+			return this.refreshAtMillis;
+		}
+
+		/**
+		 * Return whether the background refresh of this token is due.
+		 * @param clock the clock to read when no timer tells
+		 * @return whether the refresh is due
+		 */
+		boolean isRefreshDue(Clock clock) {
+			return this.timed ? this.refreshDue : clock.millis() >= this.refreshAtMillis;
+		}
+
+		void startTimer(RefreshTimer timer) {
+			if (this.refreshAtMillis == Long.MAX_VALUE) {
+				// Never due: nothing to schedule and nothing to read.
+				this.timed = true;
+				return;
+			}
+			Future<?> scheduled = timer.schedule(() -> this.refreshDue = true,
+					Math.max(0, this.refreshAtMillis - System.currentTimeMillis()));
+			if (scheduled != null) {
+				this.timer = scheduled;
+				this.timed = true;
+			}
+		}
+
+		void stopTimer() {
+			Future<?> scheduled = this.timer;
+			if (scheduled != null) {
+				scheduled.cancel(false);
+			}
+		}
 
 		/**
 		 * Return the authorized client for a principal: the shared one when the name
@@ -149,6 +264,11 @@ final class AuthorizedTokens {
 		boolean usableWhenStale(long nowMillis, @Nullable String rejected) {
 			return nowMillis < this.usableUntilMillis
 					&& (rejected == null || !this.token.tokenValue().equals(rejected));
+		}
+
+		@Override
+		public String toString() {
+			return "AuthorizedToken[" + this.token + "]";
 		}
 
 	}

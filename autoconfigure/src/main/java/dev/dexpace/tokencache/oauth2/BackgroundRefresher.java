@@ -2,9 +2,10 @@ package dev.dexpace.tokencache.oauth2;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.dexpace.tokencache.TokenKey;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs token refreshes off the callers' threads: at most one per key at a time, on a
@@ -42,7 +44,10 @@ final class BackgroundRefresher implements AutoCloseable {
 		this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
 				new LinkedBlockingQueue<>(QUEUE_CAPACITY), daemonThreads("token-cache-refresh-"));
 		this.executor.allowCoreThreadTimeOut(true);
-		this.retries = Executors.newSingleThreadScheduledExecutor(daemonThreads("token-cache-refresh-timer-"));
+		ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemonThreads("token-cache-refresh-timer-"));
+		// Timers of replaced tokens are cancelled: do not keep them until they were due.
+		timer.setRemoveOnCancelPolicy(true);
+		this.retries = timer;
 	}
 
 	/**
@@ -125,6 +130,22 @@ final class BackgroundRefresher implements AutoCloseable {
 		}
 		catch (RejectedExecutionException ex) {
 			this.active.remove(key);
+		}
+	}
+
+	/**
+	 * Run an action after a delay on the refresher's timer thread. The action must be
+	 * quick: it shares the thread with the retries.
+	 * @param action the action
+	 * @param delayMillis the delay in milliseconds
+	 * @return a handle to cancel it, or {@code null} once the refresher is closed
+	 */
+	@Nullable Future<?> schedule(Runnable action, long delayMillis) {
+		try {
+			return this.retries.schedule(action, delayMillis, TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			return null;
 		}
 	}
 

@@ -1,9 +1,13 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
@@ -77,6 +81,48 @@ class AuthorizedTokensTests {
 		assertThat(second.client(alice).getAccessToken().getTokenValue()).isEqualTo("newer");
 		assertThat(this.tokens.last(this.key)).isSameAs(second);
 		assertThat(first.client(alice).getAccessToken().getTokenValue()).isEqualTo("value");
+	}
+
+	@Test
+	void aTimerTellsARememberedTokenThatItsRefreshIsDueWithoutReadingTheClock() {
+		List<Runnable> actions = new ArrayList<>();
+		List<CompletableFuture<Object>> handles = new ArrayList<>();
+		AuthorizedTokens timed = new AuthorizedTokens(new RefreshSchedule(Duration.ofMinutes(1), Duration.ZERO),
+				(action, delayMillis) -> {
+					assertThat(delayMillis).isBetween(Duration.ofMinutes(59).toMillis(), Duration.ofMinutes(60).toMillis());
+					actions.add(action);
+					CompletableFuture<Object> handle = new CompletableFuture<>();
+					handles.add(handle);
+					return handle;
+				});
+		TestingAuthenticationToken alice = new TestingAuthenticationToken("alice", null);
+		AuthorizedToken first = timed.of(this.key, this.registration, this.token, alice);
+		// A clock far in the future is not read: the timer has not fired.
+		Clock late = Clock.fixed(Instant.now().plus(Duration.ofDays(1)), ZoneOffset.UTC);
+		assertThat(first.isRefreshDue(late)).isFalse();
+		assertThat(actions).hasSize(1);
+		actions.get(0).run();
+		assertThat(first.isRefreshDue(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))).isTrue();
+		// A new token replaces the first: its timer is cancelled.
+		CachedToken newer = new CachedToken("newer", "Bearer", Set.of(), Instant.now(),
+				Instant.now().plus(Duration.ofHours(1)));
+		timed.of(this.key, this.registration, newer, alice);
+		assertThat(handles.get(0)).isCancelled();
+		timed.forget(this.key);
+		assertThat(handles.get(1)).isCancelled();
+	}
+
+	@Test
+	void withoutATimerHitsReadTheClock() {
+		AuthorizedToken first = this.tokens.of(this.key, this.registration, this.token,
+				new TestingAuthenticationToken("alice", null));
+		assertThat(first.isRefreshDue(Clock.systemUTC())).isFalse();
+		AuthorizedTokens refreshing = new AuthorizedTokens(new RefreshSchedule(Duration.ofMinutes(1), Duration.ZERO));
+		AuthorizedToken token = refreshing.of(this.key, this.registration, this.token,
+				new TestingAuthenticationToken("alice", null));
+		assertThat(token.isRefreshDue(Clock.systemUTC())).isFalse();
+		assertThat(token.isRefreshDue(Clock.fixed(Instant.now().plus(Duration.ofMinutes(59).plusSeconds(40)), ZoneOffset.UTC)))
+			.isTrue();
 	}
 
 }

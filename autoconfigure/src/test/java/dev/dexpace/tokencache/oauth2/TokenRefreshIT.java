@@ -90,6 +90,32 @@ class TokenRefreshIT {
 	}
 
 	@Test
+	void onTheSystemClockATimerTellsHitsThatTheRefreshIsDue() {
+		// Real time: tokens live 8 s and leave the cache 1 s before; the refresh is due
+		// between 2 s and 1 s before that, so from 5 s to 6 s after the token was issued.
+		this.idp.lifetime(Duration.ofSeconds(8));
+		InMemoryTokenCache systemCache = new InMemoryTokenCache(8, 8, Duration.ofSeconds(1));
+		CachingOAuth2AuthorizedClientManager manager = manager(Duration.ofSeconds(2), Duration.ofSeconds(1),
+				systemCache, Clock.systemUTC());
+		String first = token(manager);
+		CountDownLatch tokenResponses = this.idp.holdTokenResponses();
+		try {
+			// Every hit returns at once: a caller that asked the held endpoint would hang and
+			// fail the wait.
+			await().atMost(Duration.ofSeconds(20)).until(() -> {
+				assertThat(token(manager)).isEqualTo(first);
+				return this.idp.tokenRequests() == 2;
+			});
+			assertThat(manager.isRefreshing(KEY)).isTrue();
+		}
+		finally {
+			tokenResponses.countDown();
+		}
+		await().until(() -> !token(manager).equals(first));
+		assertThat(this.idp.tokenRequests()).isEqualTo(2);
+	}
+
+	@Test
 	void aHitBeforeTheRefreshWindowStartsNoRequest() {
 		CachingOAuth2AuthorizedClientManager manager = manager(Duration.ofSeconds(60));
 		String first = token(manager);
@@ -189,6 +215,11 @@ class TokenRefreshIT {
 	}
 
 	private CachingOAuth2AuthorizedClientManager manager(Duration refreshAhead) {
+		return manager(refreshAhead, BUFFER, this.cache, this.clock);
+	}
+
+	private CachingOAuth2AuthorizedClientManager manager(Duration refreshAhead, Duration expiryBuffer,
+			InMemoryTokenCache cache, Clock clock) {
 		ClientRegistration registration = ClientRegistration.withRegistrationId("api")
 			.clientId("app")
 			.clientSecret("app-secret")
@@ -201,9 +232,9 @@ class TokenRefreshIT {
 				registrations, new NoStoreOAuth2AuthorizedClientService());
 		delegate.setAuthorizedClientProvider(OAuth2AuthorizedClientProviderBuilder.builder().clientCredentials().build());
 		CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
-				registrations, this.cache, new DefaultTokenKeyResolver(),
-				new TokenLifetimeResolver(Duration.ofMinutes(5), this.clock), this.clock);
-		manager.setExpiryBuffer(BUFFER);
+				registrations, cache, new DefaultTokenKeyResolver(), new TokenLifetimeResolver(Duration.ofMinutes(5), clock),
+				clock);
+		manager.setExpiryBuffer(expiryBuffer);
 		manager.setRefreshAhead(refreshAhead);
 		this.managers.add(manager);
 		return manager;

@@ -103,6 +103,9 @@ public class HitPathBenchmark {
 		this.tokenCache = new CachingOAuth2AuthorizedClientManager(delegate, registrations, cache,
 				new DefaultTokenKeyResolver(), new TokenLifetimeResolver(Duration.ofMinutes(5), Clock.systemUTC()),
 				Clock.systemUTC());
+		// As auto-configured by default.
+		this.tokenCache.setExpiryBuffer(Duration.ofSeconds(30));
+		this.tokenCache.setRefreshAhead(Duration.ofMinutes(1));
 		this.floorCache.put("api", new Expiring("token-value", now.plus(Duration.ofHours(1)).toEpochMilli()));
 		if (this.tokenCache.authorize(this.request) == null || this.stock.authorize(this.request) == null) {
 			throw new IllegalStateException("Both managers must hold the token before measuring");
