@@ -1,18 +1,23 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * for as long as the refresh asks for it.
  */
 final class BackgroundRefresher implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(BackgroundRefresher.class);
 
 	static final int THREADS = 4;
 
@@ -131,6 +138,50 @@ final class BackgroundRefresher implements AutoCloseable {
 		catch (RejectedExecutionException ex) {
 			this.active.remove(key);
 		}
+	}
+
+	/**
+	 * Tell the refresher that an attempt to refresh a key succeeded, for the log.
+	 * @param key the key
+	 * @param attempt how many attempts failed before this one
+	 * @return {@link Refresh#DONE}
+	 */
+	long succeeded(TokenKey key, int attempt) {
+		if (attempt > 0 && logger.isInfoEnabled()) {
+			logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
+		}
+		return Refresh.DONE;
+	}
+
+	/**
+	 * Decide what follows a failed attempt to refresh a token: an error the identity
+	 * provider will repeat ends the refresh and pauses refreshes of the key until the token
+	 * leaves the cache (hits keep it without asking again); any other error is tried again
+	 * while the token is still usable, no sooner than a {@code Retry-After} asked.
+	 * @param key the key
+	 * @param failure what the attempt threw
+	 * @param current the token being refreshed
+	 * @param attempt how many attempts failed before this one
+	 * @param expiryBuffer how long before its real expiry the cache drops a token
+	 * @param clock the clock
+	 * @return {@link Refresh#DONE}, or how long at least to wait before trying again
+	 */
+	long failed(TokenKey key, Throwable failure, CachedToken current, int attempt, Duration expiryBuffer,
+			Clock clock) {
+		if (TokenRequestErrors.isPermanent(failure)) {
+			logger.warn("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
+					+ "); not retrying an error the identity provider will repeat");
+			pause(key, current.expiresAt().toEpochMilli() - expiryBuffer.toMillis());
+			return Refresh.DONE;
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
+					+ "), attempt " + (attempt + 1));
+		}
+		if (clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
+			return Refresh.DONE;
+		}
+		return TokenRequestErrors.retryAfterMillis(failure, clock.instant());
 	}
 
 	/**

@@ -408,29 +408,13 @@ public final class CachingOAuth2AuthorizedClientManager
 			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
 		try {
 			this.flights.run(key, () -> refreshLoad(key, registration, authorizeRequest, current));
-			if (attempt > 0 && logger.isInfoEnabled()) {
-				logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
-			}
-			return BackgroundRefresher.Refresh.DONE;
+			return this.refresher.succeeded(key, attempt);
 		}
 		catch (RuntimeException ex) {
-			if (TokenRequestErrors.isPermanent(ex)) {
-				logger.warn("Background token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
-						+ "); not retrying an error the identity provider will repeat");
-				// Hits keep the cached token until it leaves the cache, without asking again.
-				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
-				return BackgroundRefresher.Refresh.DONE;
-			}
-			if (logger.isDebugEnabled()) {
-				logger.debug("Background token request for " + key + " failed (" + TokenRequestErrors.describe(ex) + "), attempt "
-						+ (attempt + 1));
-			}
-			if (this.clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
-				return BackgroundRefresher.Refresh.DONE;
-			}
-			return TokenRequestErrors.retryAfterMillis(ex, this.clock.instant());
+			return this.refresher.failed(key, ex, current, attempt, this.expiryBuffer, this.clock);
 		}
 	}
+
 
 	private @Nullable CachedToken refreshLoad(TokenKey key, ClientRegistration registration,
 			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {

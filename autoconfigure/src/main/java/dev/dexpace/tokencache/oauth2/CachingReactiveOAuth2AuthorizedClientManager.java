@@ -334,30 +334,14 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		try {
 			this.flights.run(key, () -> load(key, registration, authorizeRequest, replacing))
 				.block(REFRESH_ATTEMPT_BOUND);
-			if (attempt > 0 && logger.isInfoEnabled()) {
-				logger.info("Token request for " + key + " succeeded again after " + attempt + " failed attempts");
-			}
-			return BackgroundRefresher.Refresh.DONE;
+			return this.refresher.succeeded(key, attempt);
 		}
 		catch (RuntimeException ex) {
-			Throwable failure = Exceptions.unwrap(ex);
-			if (TokenRequestErrors.isPermanent(failure)) {
-				logger.warn("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
-						+ "); not retrying an error the identity provider will repeat");
-				// Hits keep the cached token until it leaves the cache, without asking again.
-				this.refresher.pause(key, current.expiresAt().toEpochMilli() - this.expiryBuffer.toMillis());
-				return BackgroundRefresher.Refresh.DONE;
-			}
-			if (logger.isDebugEnabled()) {
-				logger.debug("Background token request for " + key + " failed (" + TokenRequestErrors.describe(failure)
-						+ "), attempt " + (attempt + 1));
-			}
-			if (this.clock.millis() >= RefreshSchedule.usableUntilMillis(current)) {
-				return BackgroundRefresher.Refresh.DONE;
-			}
-			return TokenRequestErrors.retryAfterMillis(failure, this.clock.instant());
+			return this.refresher.failed(key, Exceptions.unwrap(ex), current, attempt, this.expiryBuffer,
+					this.clock);
 		}
 	}
+
 
 	/**
 	 * Return whether a background refresh of the key is queued, running or waiting to be

@@ -3,8 +3,6 @@ package dev.dexpace.tokencache.oauth2;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -17,6 +15,7 @@ import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
+import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -239,38 +238,6 @@ class ReactiveTokenRefreshIT {
 		this.nanos.addAndGet(duration.toNanos());
 		this.clock.advance(duration);
 		this.idp.lifetime(Duration.ofHours(2));
-	}
-
-	/**
-	 * A wall clock the test moves together with the cache's ticker.
-	 */
-	private static final class MovableClock extends Clock {
-
-		private volatile Instant now;
-
-		MovableClock(Instant now) {
-			this.now = now;
-		}
-
-		void advance(Duration duration) {
-			this.now = this.now.plus(duration);
-		}
-
-		@Override
-		public ZoneId getZone() {
-			return ZoneOffset.UTC;
-		}
-
-		@Override
-		public Clock withZone(ZoneId zone) {
-			return this;
-		}
-
-		@Override
-		public Instant instant() {
-			return this.now;
-		}
-
 	}
 
 }

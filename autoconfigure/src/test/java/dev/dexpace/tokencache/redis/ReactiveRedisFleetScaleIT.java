@@ -9,14 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -25,8 +21,6 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -38,46 +32,22 @@ import static org.awaitility.Awaitility.await;
  * Fleet-wide single-flight and near-cache invalidation across blocking (RestClient) and
  * reactive (WebClient) instances on one real Redis.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class ReactiveRedisFleetScaleIT {
+class ReactiveRedisFleetScaleIT extends RedisProcessTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
 	private static final int CALLS = 16;
 
-	private static RedisProcess redis;
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
-
 	private final ExecutorService pool = Fleet.pool(2 * CALLS + 1);
 
-	private RawRedis raw;
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisProcess.launch();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
 	@BeforeEach
-	void connect() {
-		this.raw = new RawRedis(redis.port());
-		this.raw.commands().flushall();
+	void resetStats() {
 		this.raw.commands().configResetstat();
 	}
 
 	@AfterEach
-	void close(CapturedOutput output) {
+	void stopPool() {
 		this.pool.shutdownNow();
-		this.raw.close();
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
 	}
 
 	@Test

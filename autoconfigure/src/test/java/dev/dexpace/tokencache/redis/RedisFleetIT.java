@@ -4,19 +4,11 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,39 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a 401 seen by one retires the token for all, and the TTL in Redis never outlives the
  * token's real life minus the buffer.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class RedisFleetIT {
-
-	private static RedisProcess redis;
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
-
-	private RawRedis raw;
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisProcess.launch();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
-	@BeforeEach
-	void connect() {
-		this.raw = new RawRedis(redis.port());
-		this.raw.commands().flushall();
-	}
-
-	@AfterEach
-	void close(CapturedOutput output) {
-		this.raw.close();
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
-	}
+class RedisFleetIT extends RedisProcessTests {
 
 	@Test
 	void aSecondInstanceUsesTheTokenTheFirstFetchedAndA401RetiresItForBoth() {

@@ -7,18 +7,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,8 +23,7 @@ import static org.awaitility.Awaitility.await;
  * threads each that miss a cold key together make one token request, and a lease holder
  * that dies mid-fetch delays the others by at most the lease.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class RedisFleetSingleFlightIT {
+class RedisFleetSingleFlightIT extends RedisProcessTests {
 
 	private static final int INSTANCES = 4;
 
@@ -38,39 +31,16 @@ class RedisFleetSingleFlightIT {
 
 	private static final TokenKey API = TokenKey.system("api", List.of("api.read", "api.write"), null);
 
-	private static RedisProcess redis;
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
-
 	private final ExecutorService pool = Fleet.pool(INSTANCES * THREADS + 1);
 
-	private RawRedis raw;
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisProcess.launch();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
 	@BeforeEach
-	void connect() {
-		this.raw = new RawRedis(redis.port());
-		this.raw.commands().flushall();
+	void resetStats() {
 		this.raw.commands().configResetstat();
 	}
 
 	@AfterEach
-	void close(CapturedOutput output) {
+	void stopPool() {
 		this.pool.shutdownNow();
-		this.raw.close();
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
 	}
 
 	@Test

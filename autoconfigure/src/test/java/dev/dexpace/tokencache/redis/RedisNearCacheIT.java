@@ -8,18 +8,10 @@ import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
 
@@ -31,41 +23,9 @@ import static org.awaitility.Awaitility.await;
  * one instance reaches the near cache of every other through the invalidation channel,
  * and a near-cache entry never outlives its Redis key.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class RedisNearCacheIT {
+class RedisNearCacheIT extends RedisProcessTests {
 
 	private static final TokenKey API = TokenKey.system("api", List.of("api.read", "api.write"), null);
-
-	private static RedisProcess redis;
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
-
-	private RawRedis raw;
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisProcess.launch();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
-	@BeforeEach
-	void connect() {
-		this.raw = new RawRedis(redis.port());
-		this.raw.commands().flushall();
-	}
-
-	@AfterEach
-	void close(CapturedOutput output) {
-		this.raw.close();
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
-	}
 
 	@Test
 	void withTheNearCacheACachedCallSendsNoRedisCommand() {
