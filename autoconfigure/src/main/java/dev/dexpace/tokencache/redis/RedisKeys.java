@@ -1,6 +1,8 @@
 package dev.dexpace.tokencache.redis;
 
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
@@ -19,6 +21,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisKeys {
 
+	/**
+	 * A bound for application keys a custom key resolver might mint per call.
+	 */
+	static final int MAX_REMEMBERED = 1024;
+
+	private final ConcurrentMap<TokenKey, String> systemKeys = new ConcurrentHashMap<>();
+
 	private final String prefix;
 
 	RedisKeys(String prefix) {
@@ -34,6 +43,23 @@ final class RedisKeys {
 	 * @return the Redis key
 	 */
 	String of(TokenKey key) {
+		if (key.kind() != TokenKind.SYSTEM) {
+			return build(key);
+		}
+		// An application key is asked for on every call: hash it once (a SHA-256 costs
+		// more than a near-cache hit). User keys, one per user, are not remembered.
+		String known = this.systemKeys.get(key);
+		if (known != null) {
+			return known;
+		}
+		String built = build(key);
+		if (this.systemKeys.size() < MAX_REMEMBERED) {
+			this.systemKeys.put(key, built);
+		}
+		return built;
+	}
+
+	private String build(TokenKey key) {
 		return this.prefix + key.kind().name().toLowerCase(Locale.ROOT) + ':' + key.registrationId() + ':'
 				+ TokenCacheEntry.keyDigest(key);
 	}

@@ -51,4 +51,27 @@ class RedisKeysTests {
 		assertThatIllegalArgumentException().isThrownBy(() -> new RedisKeys(" "));
 	}
 
+	@Test
+	void anApplicationKeyIsHashedOnceAndAnEqualKeyGetsTheSameRedisKey() {
+		String first = this.keys.of(TokenKey.system("api", List.of("read", "write"), null));
+		String again = this.keys.of(TokenKey.system("api", List.of("write", "read"), null));
+		assertThat(again).isSameAs(first);
+		assertThat(this.keys.of(TokenKey.system("api", List.of("read"), null))).isNotEqualTo(first);
+	}
+
+	@Test
+	void userKeysAreNotRememberedButStayStable() {
+		String first = this.keys.of(TokenKey.user("exchange", "subject", List.of(), null));
+		String again = this.keys.of(TokenKey.user("exchange", "subject", List.of(), null));
+		assertThat(again).isEqualTo(first).isNotSameAs(first);
+	}
+
+	@Test
+	void rememberedApplicationKeysAreBounded() {
+		for (int i = 0; i < RedisKeys.MAX_REMEMBERED + 10; i++) {
+			TokenKey key = TokenKey.system("api-" + i, List.of(), null);
+			assertThat(this.keys.of(key)).isEqualTo(new RedisKeys("dexpace:token-cache:").of(key));
+		}
+	}
+
 }
