@@ -20,6 +20,8 @@ import org.springframework.security.oauth2.client.registration.ClientRegistratio
  */
 final class CachingManagerPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
+	// Set by the container before any bean is post-processed.
+	@SuppressWarnings("NullAway.Init")
 	private BeanFactory beanFactory;
 
 	@Override

@@ -19,6 +19,8 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
  */
 final class CachingReactiveManagerPostProcessor implements BeanPostProcessor, BeanFactoryAware {
 
+	// Set by the container before any bean is post-processed.
+	@SuppressWarnings("NullAway.Init")
 	private BeanFactory beanFactory;
 
 	@Override

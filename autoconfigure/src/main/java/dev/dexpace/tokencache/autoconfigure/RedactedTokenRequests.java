@@ -7,6 +7,8 @@ import java.lang.reflect.Proxy;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
@@ -42,7 +44,7 @@ final class RedactedTokenRequests {
 	}
 
 	@SuppressWarnings("unchecked")
-	private static <T> T proxy(Class<T> type, T target, ResultMapper mapper) {
+	private static <T> T proxy(Class<T> type, T target, @Nullable ResultMapper mapper) {
 		InvocationHandler handler = new InvocationHandler() {
 			@Override
 			public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
@@ -84,7 +86,7 @@ public final class ExpiryResolvingTokenResponseConverter implements Converter<Ma
 		return response;
 	}
 
-	private static void checkAccessToken(Object accessToken) {
+	private static void checkAccessToken(@Nullable Object accessToken) {
 		if (accessToken == null) {
 			throw invalid("The token response has no access_token");
 		}
@@ -103,7 +105,7 @@ public final class ExpiryResolvingTokenResponseConverter implements Converter<Ma
 		}
 	}
 
-	private static void checkTokenType(Object tokenType) {
+	private static void checkTokenType(@Nullable Object tokenType) {
 		if (!(tokenType instanceof String value)) {
 			throw invalid("The token response has no token_type");
 		}

@@ -243,7 +243,7 @@ public final class CachingOAuth2AuthorizedClientManager
 		CachedToken cached = read(key);
 		boolean found = cached != null && !cached.tokenValue().equals(rejectedValue);
 		this.listener.lookup(key.kind(), found);
-		if (found) {
+		if (cached != null && found) {
 			// The hit path: no token request, and for a system key no new object either.
 			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal);
 			if (hit.isRefreshDue(this.clock)) {

@@ -1,6 +1,7 @@
 package dev.dexpace.tokencache.redis;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,7 +89,7 @@ final class RedisCircuitBreaker {
 	 * @return whether to call Redis
 	 */
 	boolean permit() {
-		Circuit current = this.circuit.get();
+		Circuit current = circuit();
 		if (current.state() == State.CLOSED) {
 			return true;
 		}
@@ -112,7 +113,7 @@ final class RedisCircuitBreaker {
 			return;
 		}
 		this.consecutiveFailures.set(0);
-		if (this.circuit.get().state() != State.CLOSED) {
+		if (circuit().state() != State.CLOSED) {
 			this.circuit.set(Circuit.CLOSED);
 		}
 		if (this.outage.get() && this.outage.compareAndSet(true, false)) {
@@ -138,7 +139,7 @@ final class RedisCircuitBreaker {
 		if (logger.isDebugEnabled()) {
 			logger.debug("Redis token cache " + operation + " failed", ex);
 		}
-		Circuit current = this.circuit.get();
+		Circuit current = circuit();
 		if (current.state() == State.HALF_OPEN
 				|| (current.state() == State.CLOSED && consecutive >= this.failureThreshold)) {
 			if (this.circuit.compareAndSet(current, new Circuit(State.OPEN, this.nanoTime.getAsLong()))
@@ -169,7 +170,7 @@ final class RedisCircuitBreaker {
 	 * @return whether the circuit is not closed
 	 */
 	boolean isOpen() {
-		return this.circuit.get().state() != State.CLOSED;
+		return circuit().state() != State.CLOSED;
 	}
 
 	private enum State {
@@ -186,6 +187,11 @@ final class RedisCircuitBreaker {
 
 		static final Circuit CLOSED = new Circuit(State.CLOSED, 0);
 
+	}
+
+	private Circuit circuit() {
+		// Never null: it starts closed and is only ever replaced by another circuit.
+		return Objects.requireNonNull(this.circuit.get());
 	}
 
 }
