@@ -1,5 +1,7 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.util.concurrent.ExecutorService;
+
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
@@ -24,6 +26,7 @@ import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiv
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
+import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,6 +108,28 @@ class ReactiveTokenCacheAutoConfigurationTests {
 				.isInstanceOf(AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager.class);
 			assertThat(context.getBean(TokenCacheExchangeFilterFunction.class)).isNotNull();
 		});
+	}
+
+	@Test
+	void closingTheContextStopsTheBackgroundRefreshThreadsOfTheManager() {
+		assertRefresherStoppedOnClose(this.contextRunner);
+	}
+
+	@Test
+	void closingTheContextStopsTheBackgroundRefreshThreadsOfADecoratedUserManager() {
+		assertRefresherStoppedOnClose(this.contextRunner.withUserConfiguration(UserManagerConfiguration.class));
+	}
+
+	private static void assertRefresherStoppedOnClose(ReactiveWebApplicationContextRunner runner) {
+		ExecutorService[] executors = new ExecutorService[2];
+		runner.run((context) -> {
+			Object refresher = ReflectionTestUtils
+				.getField(context.getBean(ReactiveOAuth2AuthorizedClientManager.class), "refresher");
+			executors[0] = (ExecutorService) ReflectionTestUtils.getField(refresher, "executor");
+			executors[1] = (ExecutorService) ReflectionTestUtils.getField(refresher, "retries");
+			assertThat(executors).noneMatch(ExecutorService::isShutdown);
+		});
+		assertThat(executors).allMatch(ExecutorService::isShutdown);
 	}
 
 	@Test

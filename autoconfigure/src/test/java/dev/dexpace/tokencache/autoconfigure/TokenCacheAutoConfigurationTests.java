@@ -1,14 +1,15 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
-import java.time.Instant;
-
-import dev.dexpace.tokencache.TokenKind;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -29,6 +30,7 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.test.util.ReflectionTestUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +86,28 @@ class TokenCacheAutoConfigurationTests {
 			assertThat(((CachingOAuth2AuthorizedClientManager) manager).getDelegate())
 				.isInstanceOf(AuthorizedClientServiceOAuth2AuthorizedClientManager.class);
 		});
+	}
+
+	@Test
+	void closingTheContextStopsTheBackgroundRefreshThreadsOfTheManager() {
+		assertRefresherStoppedOnClose(this.contextRunner);
+	}
+
+	@Test
+	void closingTheContextStopsTheBackgroundRefreshThreadsOfADecoratedUserManager() {
+		assertRefresherStoppedOnClose(this.contextRunner.withUserConfiguration(UserManagerConfiguration.class));
+	}
+
+	private static void assertRefresherStoppedOnClose(ApplicationContextRunner runner) {
+		ExecutorService[] executors = new ExecutorService[2];
+		runner.run((context) -> {
+			Object refresher = ReflectionTestUtils.getField(context.getBean(OAuth2AuthorizedClientManager.class),
+					"refresher");
+			executors[0] = (ExecutorService) ReflectionTestUtils.getField(refresher, "executor");
+			executors[1] = (ExecutorService) ReflectionTestUtils.getField(refresher, "retries");
+			assertThat(executors).noneMatch(ExecutorService::isShutdown);
+		});
+		assertThat(executors).allMatch(ExecutorService::isShutdown);
 	}
 
 	@Test
