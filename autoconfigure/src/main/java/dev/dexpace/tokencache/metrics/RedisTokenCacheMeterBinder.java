@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.metrics;
 
+import dev.dexpace.tokencache.redis.NearCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -26,6 +27,21 @@ public final class RedisTokenCacheMeterBinder implements MeterBinder {
 	 */
 	public static final String SKIPPED = "dexpace.token.cache.redis.skipped";
 
+	/**
+	 * Tokens held by the near cache, when there is one.
+	 */
+	public static final String NEAR_ENTRIES = "dexpace.token.cache.redis.near.entries";
+
+	/**
+	 * Invalidation messages the near cache received, when there is one.
+	 */
+	public static final String NEAR_INVALIDATIONS = "dexpace.token.cache.redis.near.invalidations";
+
+	/**
+	 * 1 while the near cache is subscribed to invalidations (and serves hits), else 0.
+	 */
+	public static final String NEAR_LISTENING = "dexpace.token.cache.redis.near.listening";
+
 	private final RedisTokenCache cache;
 
 	/**
@@ -45,6 +61,20 @@ public final class RedisTokenCacheMeterBinder implements MeterBinder {
 		FunctionCounter.builder(SKIPPED, this.cache, RedisTokenCache::skipped)
 			.description("Redis token cache operations not sent to Redis while its circuit was open")
 			.register(registry);
+		NearCache near = this.cache.nearCache();
+		if (near != null) {
+			Gauge.builder(NEAR_ENTRIES, near, NearCache::size)
+				.description("Tokens held by the near cache in front of Redis")
+				.strongReference(true)
+				.register(registry);
+			FunctionCounter.builder(NEAR_INVALIDATIONS, near, NearCache::invalidationsReceived)
+				.description("Invalidation messages the near cache received from Redis pub/sub")
+				.register(registry);
+			Gauge.builder(NEAR_LISTENING, near, (cache) -> cache.isListening() ? 1 : 0)
+				.description("Whether the near cache is subscribed to invalidations and serves hits (1) or not (0)")
+				.strongReference(true)
+				.register(registry);
+		}
 	}
 
 }

@@ -8,9 +8,16 @@ import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.autoconfigure.TokenCacheMetricsAutoConfiguration;
+import dev.dexpace.tokencache.metrics.RedisTokenCacheMeterBinder;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClient;
@@ -82,6 +89,29 @@ class RedisNearCacheIT extends RedisProcessTests {
 			assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
 			assertThat(b.getBean(RedisTokenCache.class).get(API)).isNull();
 			assertThat(nearCache(b).size()).isZero();
+		}));
+	}
+
+	@Test
+	void theNearCacheShowsItsEntriesInvalidationsAndSubscriptionAsMetrics() {
+		ApplicationContextRunner runner = runner()
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+					TokenCacheMetricsAutoConfiguration.class));
+		runner.run((a) -> runner.run((b) -> {
+			awaitSubscribed(2);
+			MeterRegistry registry = b.getBean(MeterRegistry.class);
+			RedisContexts.callApi(TokenCacheContexts.restClient(b), this.idp);
+			assertThat(registry.get(RedisTokenCacheMeterBinder.NEAR_ENTRIES).gauge().value()).isOne();
+			assertThat(registry.get(RedisTokenCacheMeterBinder.NEAR_LISTENING).gauge().value()).isOne();
+			double before = registry.get(RedisTokenCacheMeterBinder.NEAR_INVALIDATIONS).functionCounter().count();
+			CountDownLatch invalidated = new CountDownLatch(1);
+			nearCache(b).onInvalidation(invalidated::countDown);
+			a.getBean(RedisTokenCache.class).clear();
+			assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(registry.get(RedisTokenCacheMeterBinder.NEAR_INVALIDATIONS).functionCounter().count())
+				.isEqualTo(before + 1);
+			assertThat(registry.get(RedisTokenCacheMeterBinder.NEAR_ENTRIES).gauge().value()).isZero();
 		}));
 	}
 
