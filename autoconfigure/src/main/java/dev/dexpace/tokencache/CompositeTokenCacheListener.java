@@ -64,6 +64,13 @@ final class CompositeTokenCacheListener implements TokenCacheListener {
 	}
 
 	@Override
+	public void leaseWaited(TokenKind kind, LeaseWaitOutcome outcome) {
+		for (TokenCacheListener listener : this.listeners) {
+			listener.leaseWaited(kind, outcome);
+		}
+	}
+
+	@Override
 	public void invalidated(TokenKind kind, InvalidationCause cause) {
 		for (TokenCacheListener listener : this.listeners) {
 			listener.invalidated(kind, cause);

@@ -67,6 +67,16 @@ public interface TokenCacheListener {
 	}
 
 	/**
+	 * A caller found the fleet-wide lease of a missing key held by another instance (see
+	 * {@link TokenFetchLock}) and waited for it.
+	 * @param kind the tier of the key
+	 * @param outcome how the wait ended
+	 * @since 0.1.0
+	 */
+	default void leaseWaited(TokenKind kind, LeaseWaitOutcome outcome) {
+	}
+
+	/**
 	 * A cached token was deleted, or asked to be deleted, for a reason other than its
 	 * expiry or the bound of the cache.
 	 * @param kind the tier of the key
@@ -143,6 +153,29 @@ public interface TokenCacheListener {
 		 * @param error the error
 		 */
 		void failed(Throwable error);
+
+	}
+
+	/**
+	 * How a wait for another instance's lease ended.
+	 */
+	enum LeaseWaitOutcome {
+
+		/**
+		 * The holder's token arrived in the cache: no token request here.
+		 */
+		TOKEN,
+
+		/**
+		 * The lease came free without a token (its holder failed or died): this instance
+		 * took it and fetched.
+		 */
+		TAKEN_OVER,
+
+		/**
+		 * No token within twice the lease time: this instance fetched without the lease.
+		 */
+		GAVE_UP
 
 	}
 

@@ -42,6 +42,11 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 	 */
 	public static final String ERRORS = "dexpace.token.cache.errors";
 
+	/**
+	 * Waits for another instance's fleet lease, tagged {@code tier} and {@code outcome}.
+	 */
+	public static final String LEASE_WAITS = "dexpace.token.cache.lease.waits";
+
 	private static final String[] OPERATIONS = { "get", "put", "delete" };
 
 	private final MeterRegistry registry;
@@ -56,6 +61,8 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 
 	private final Counter[][] evictions;
 
+	private final Counter[][] leaseWaits;
+
 	private final Map<String, Counter> errors = new ConcurrentHashMap<>();
 
 	/**
@@ -66,6 +73,7 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 		this.registry = registry;
 		this.invalidations = new Counter[TokenKind.values().length][InvalidationCause.values().length];
 		this.evictions = new Counter[TokenKind.values().length][EvictionCause.values().length];
+		this.leaseWaits = new Counter[TokenKind.values().length][LeaseWaitOutcome.values().length];
 		for (TokenKind kind : TokenKind.values()) {
 			String tier = tag(kind);
 			this.hits[kind.ordinal()] = lookups(tier, "hit");
@@ -75,6 +83,13 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 					.description("Cached tokens deleted before their expiry")
 					.tag("tier", tier)
 					.tag("cause", tag(cause))
+					.register(registry);
+			}
+			for (LeaseWaitOutcome outcome : LeaseWaitOutcome.values()) {
+				this.leaseWaits[kind.ordinal()][outcome.ordinal()] = Counter.builder(LEASE_WAITS)
+					.description("Waits for the token another instance of the fleet was fetching")
+					.tag("tier", tier)
+					.tag("outcome", tag(outcome))
 					.register(registry);
 			}
 			for (EvictionCause cause : EvictionCause.values()) {
@@ -113,6 +128,11 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 	@Override
 	public void invalidated(TokenKind kind, InvalidationCause cause) {
 		this.invalidations[kind.ordinal()][cause.ordinal()].increment();
+	}
+
+	@Override
+	public void leaseWaited(TokenKind kind, LeaseWaitOutcome outcome) {
+		this.leaseWaits[kind.ordinal()][outcome.ordinal()].increment();
 	}
 
 	@Override

@@ -324,7 +324,11 @@ public final class CachingOAuth2AuthorizedClientManager
 					// The previous holder may have written its token just before letting go.
 					CachedToken cached = (wait.polls() > 0) ? read(key) : null;
 					if (isNewer(cached, replacing, rejected)) {
+						this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TOKEN);
 						return cached;
+					}
+					if (wait.polls() > 0) {
+						this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER);
 					}
 					return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
 				}
@@ -332,18 +336,17 @@ public final class CachingOAuth2AuthorizedClientManager
 					guarded("unlock", lease::release);
 				}
 			}
-			if (wait.isOver()) {
+			if (wait.isOver() || !pause(wait.nextDelayMillis())) {
 				if (logger.isDebugEnabled()) {
 					logger.debug("No token for " + key + " from the instance holding its lease after "
 							+ wait.polls() + " polls; fetching it here");
 				}
-				return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
-			}
-			if (!pause(wait.nextDelayMillis())) {
+				this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.GAVE_UP);
 				return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
 			}
 			CachedToken cached = read(key);
 			if (isNewer(cached, replacing, rejected)) {
+				this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TOKEN);
 				return cached;
 			}
 		}

@@ -380,21 +380,34 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		});
 		return lease.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap((held) -> {
 			if (held.isPresent()) {
-				Mono<CachedToken> underLease = ((wait.polls() > 0) ? read(key) : Mono.<CachedToken>empty())
+				boolean waited = wait.polls() > 0;
+				Mono<CachedToken> underLease = (waited ? read(key) : Mono.<CachedToken>empty())
 					.filter((cached) -> usable(cached, rejected))
-					.switchIfEmpty(Mono.defer(() -> fetch(key, registration, authorizeRequest, rejected)));
+					.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN))
+					.switchIfEmpty(Mono.defer(() -> {
+						if (waited) {
+							leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER);
+						}
+						return fetch(key, registration, authorizeRequest, rejected);
+					}));
 				return Mono.usingWhen(Mono.just(held.get()), (acquired) -> underLease,
 						(acquired) -> guarded("unlock", acquired::release));
 			}
 			if (wait.isOver()) {
+				leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.GAVE_UP);
 				return fetch(key, registration, authorizeRequest, rejected);
 			}
 			return Mono.delay(Duration.ofMillis(wait.nextDelayMillis()))
 				.then(read(key))
 				.filter((cached) -> usable(cached, rejected))
+				.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN))
 				.switchIfEmpty(Mono
 					.defer(() -> loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected)));
 		});
+	}
+
+	private void leaseWaited(TokenKey key, TokenCacheListener.LeaseWaitOutcome outcome) {
+		this.listener.leaseWaited(key.kind(), outcome);
 	}
 
 	private Mono<CachedToken> fetch(TokenKey key, ClientRegistration registration,

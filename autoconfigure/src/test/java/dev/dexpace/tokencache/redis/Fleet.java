@@ -2,9 +2,11 @@ package dev.dexpace.tokencache.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -126,6 +128,33 @@ final class Fleet {
 
 		int misses() {
 			return this.misses.get();
+		}
+
+	}
+
+	/**
+	 * Records how the waits of one instance for another instance's lease ended.
+	 */
+	static final class LeaseWaits implements TokenCacheListener {
+
+		private final List<LeaseWaitOutcome> outcomes = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void leaseWaited(TokenKind kind, LeaseWaitOutcome outcome) {
+			this.outcomes.add(outcome);
+		}
+
+		/**
+		 * Count the waits with an outcome across instances.
+		 * @param outcome the outcome
+		 * @param contexts the instances
+		 * @return the number of waits that ended so
+		 */
+		static long count(LeaseWaitOutcome outcome, ApplicationContext... contexts) {
+			return Arrays.stream(contexts)
+				.flatMap((context) -> context.getBean(LeaseWaits.class).outcomes.stream())
+				.filter(outcome::equals)
+				.count();
 		}
 
 	}

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
+import dev.dexpace.tokencache.TokenCacheListener.LeaseWaitOutcome;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
@@ -78,6 +79,12 @@ class RedisFleetSingleFlightIT extends RedisProcessTests {
 			}
 			gate.countDown();
 			assertThat(Fleet.failures(calls)).as("failed calls").isZero();
+			if (lock) {
+				// Three instances waited for the holder's token; none fetched.
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.TOKEN, a, b, c, d)).isEqualTo(INSTANCES - 1);
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.TAKEN_OVER, a, b, c, d)).isZero();
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.GAVE_UP, a, b, c, d)).isZero();
+			}
 		}))));
 		return this.idp.tokenRequests();
 	}
@@ -107,6 +114,9 @@ class RedisFleetSingleFlightIT extends RedisProcessTests {
 					.isLessThan(lease.plus(Duration.ofMillis(1500)));
 				// One request of the dead holder, one of the instance that took the lease over.
 				assertThat(this.idp.tokenRequests()).isEqualTo(2);
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.TAKEN_OVER, b, c, d)).isOne();
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.TOKEN, b, c, d)).isEqualTo(2);
+				assertThat(Fleet.LeaseWaits.count(LeaseWaitOutcome.GAVE_UP, b, c, d)).isZero();
 				holderGate.countDown();
 				holderCall.cancel(true);
 			}))));
@@ -119,7 +129,8 @@ class RedisFleetSingleFlightIT extends RedisProcessTests {
 	private ApplicationContextRunner runner() {
 		return RedisContexts.runner(this.idp, redis.port())
 			.withPropertyValues("dexpace.token-cache.refresh-ahead=0")
-			.withBean(Fleet.MissProbe.class, Fleet.MissProbe::new);
+			.withBean(Fleet.MissProbe.class, Fleet.MissProbe::new)
+			.withBean(Fleet.LeaseWaits.class, Fleet.LeaseWaits::new);
 	}
 
 	private static String lockKey(ApplicationContext context) {
