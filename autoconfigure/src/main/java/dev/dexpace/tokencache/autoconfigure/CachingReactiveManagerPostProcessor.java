@@ -1,81 +1,35 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Clock;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
+import org.jspecify.annotations.Nullable;
 
-import org.springframework.beans.BeansException;
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.BeanFactoryAware;
-import org.springframework.beans.factory.config.DestructionAwareBeanPostProcessor;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 
 /**
  * Puts the reactive token cache in front of a {@link ReactiveOAuth2AuthorizedClientManager}
- * the user declared, so that auto-configuration decorates it instead of replacing it. When
- * the context closes, the decorator's background refresh threads stop with the user's
- * manager (the container destroys the bean it created, not the decorator).
+ * the user declared, so that auto-configuration decorates it instead of replacing it; the
+ * decorator is closed with the user's manager when the context closes.
  */
-final class CachingReactiveManagerPostProcessor
-		implements DestructionAwareBeanPostProcessor, BeanFactoryAware {
-
-	// The decorator of each user manager, by the user's bean: the one the container destroys.
-	private final Map<Object, CachingReactiveOAuth2AuthorizedClientManager> decorators = Collections.synchronizedMap(new IdentityHashMap<>());
-
-	// Set by the container before any bean is post-processed.
-	@SuppressWarnings("NullAway.Init")
-	private BeanFactory beanFactory;
+final class CachingReactiveManagerPostProcessor extends DecoratingPostProcessor {
 
 	@Override
-	public void setBeanFactory(BeanFactory beanFactory) {
-		this.beanFactory = beanFactory;
-	}
-
-	@Override
-	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
+	protected @Nullable AutoCloseable decorate(Object bean) {
 		if (bean instanceof ReactiveOAuth2AuthorizedClientManager manager
 				&& !(bean instanceof CachingReactiveOAuth2AuthorizedClientManager)) {
-			ReactiveTokenCache cache = this.beanFactory.getBean(ReactiveTokenCache.class);
+			ReactiveTokenCache cache = getBeanFactory().getBean(ReactiveTokenCache.class);
 			CachingReactiveOAuth2AuthorizedClientManager caching = new CachingReactiveOAuth2AuthorizedClientManager(
-					manager, ReactiveClientRegistrations.of(this.beanFactory), cache,
-					this.beanFactory.getBean(TokenKeyResolver.class),
-					this.beanFactory.getBean(TokenLifetimeResolver.class), Clock.systemUTC());
-			this.beanFactory.getBean(TokenCacheProperties.class).applyTo(caching, cache);
-			if (isSingleton(beanName)) {
-				// Only singletons are destroyed by the container.
-				this.decorators.put(bean, caching);
-			}
+					manager, ReactiveClientRegistrations.of(getBeanFactory()), cache,
+					getBeanFactory().getBean(TokenKeyResolver.class),
+					getBeanFactory().getBean(TokenLifetimeResolver.class), Clock.systemUTC());
+			getBeanFactory().getBean(TokenCacheProperties.class).applyTo(caching, cache);
 			return caching;
 		}
-		return bean;
-	}
-
-	@Override
-	public boolean requiresDestruction(Object bean) {
-		return this.decorators.containsKey(bean);
-	}
-
-	@Override
-	public void postProcessBeforeDestruction(Object bean, String beanName) throws BeansException {
-		CachingReactiveOAuth2AuthorizedClientManager caching = this.decorators.remove(bean);
-		if (caching != null) {
-			caching.close();
-		}
-	}
-
-	private boolean isSingleton(String beanName) {
-		try {
-			return this.beanFactory.containsBean(beanName) && this.beanFactory.isSingleton(beanName);
-		}
-		catch (BeansException ex) {
-			return false;
-		}
+		return null;
 	}
 
 }
