@@ -24,6 +24,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
@@ -259,8 +260,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private void hit(TokenKey key, ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
 			CachedToken cached) {
 		remember(key, cached);
-		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached)) {
-			refreshInBackground(key, registration, authorizeRequest, cached);
+		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached) && !this.refresher.isActive(key)) {
+			Schedulers.boundedElastic().schedule(() -> refreshInBackground(key, registration, authorizeRequest, cached));
 		}
 	}
 
@@ -286,11 +287,13 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			if (stale == null || TokenRequestErrors.isPermanent(ex) || !usableWhenStale(stale, rejected)) {
 				return Mono.error(ex);
 			}
-			if (refreshInBackground(key, registration, authorizeRequest, stale) && logger.isWarnEnabled()) {
-				logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
-						+ "); serving the last token until it really expires at " + stale.expiresAt()
-						+ " while retrying in the background");
-			}
+			Schedulers.boundedElastic().schedule(() -> {
+				if (refreshInBackground(key, registration, authorizeRequest, stale) && logger.isWarnEnabled()) {
+					logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
+							+ "); serving the last token until it really expires at " + stale.expiresAt()
+							+ " while retrying in the background");
+				}
+			});
 			return Mono.just(stale);
 		});
 	}
@@ -313,7 +316,9 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Start a background refresh of a cached token unless one runs already.
+	 * Start a background refresh of a cached token unless one runs already. Handing a task
+	 * to the refresher's pool may wait for its queue's lock, so callers on an event loop
+	 * start it from the bounded elastic scheduler.
 	 * @return whether this call started it
 	 */
 	private boolean refreshInBackground(TokenKey key, ClientRegistration registration,

@@ -116,7 +116,8 @@ class ReactiveTokenRefreshIT {
 		moveToBeforeExpiry(Duration.ofSeconds(20));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThat(token(manager)).isEqualTo(first);
-		assertThat(manager.isRefreshing(KEY)).isTrue();
+		// The retrying refresh is started off the caller's thread.
+		await().until(() -> manager.isRefreshing(KEY));
 		// While the retries run, callers do not wait for the identity provider: a caller
 		// that sent a token request now would hang on the held response.
 		CountDownLatch tokenResponses = this.idp.holdTokenResponses();
