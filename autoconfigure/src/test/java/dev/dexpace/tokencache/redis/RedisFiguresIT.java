@@ -1,7 +1,6 @@
 package dev.dexpace.tokencache.redis;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
@@ -9,8 +8,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
@@ -91,7 +88,7 @@ class RedisFiguresIT {
 				for (int i = 0; i < calls; i++) {
 					RedisContexts.callApi(client, idp);
 				}
-				Map<String, Long> stats = commandStats();
+				Map<String, Long> stats = Fleet.commandStats(raw);
 				long total = stats.values().stream().mapToLong(Long::longValue).sum();
 				System.out.printf("FIGURE Redis commands per cached call: %.2f (%s over %d calls)%n",
 						(double) total / calls, stats, calls);
@@ -148,18 +145,6 @@ class RedisFiguresIT {
 		finally {
 			pool.shutdownNow();
 		}
-	}
-
-	private static Map<String, Long> commandStats() {
-		Map<String, Long> stats = new LinkedHashMap<>();
-		Matcher matcher = Pattern.compile("cmdstat_([a-z|]+):calls=(\\d+)").matcher(raw.commandStats());
-		while (matcher.find()) {
-			String command = matcher.group(1);
-			if (!command.equals("info") && !command.startsWith("config")) {
-				stats.put(command, Long.parseLong(matcher.group(2)));
-			}
-		}
-		return stats;
 	}
 
 }
