@@ -11,21 +11,24 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.util.Assert;
 
 /**
- * Works out when an access token really expires. The sources, first match wins:
+ * Works out when an access token really expires.
  * <ol>
- * <li>{@code expires_at} of the token response (epoch seconds),</li>
- * <li>{@code expires_in} of the token response,</li>
- * <li>the {@code exp} claim of the access token if it is a JWT,</li>
- * <li>the {@code exp} claim of the {@code id_token} if the response has one and it lies
- * in the future,</li>
- * <li>the configured fallback TTL.</li>
+ * <li>What the token response states: {@code expires_at} (epoch seconds),
+ * {@code expires_in}, and the {@code exp} claim of the access token if it is a JWT. When
+ * it states more than one, the <strong>earliest</strong> wins: the resource server
+ * rejects the token at the first of them, so a later {@code expires_at} never keeps a
+ * token alive past its {@code expires_in}.</li>
+ * <li>If the response states none: the {@code exp} claim of the {@code id_token} if it
+ * lies in the future,</li>
+ * <li>then the configured fallback TTL.</li>
  * </ol>
  * Numbers may come as JSON numbers or strings; a fraction of a second is rounded down.
- * A stated expiry is never extended: when the access token is a JWT whose {@code exp} is
- * earlier than {@code expires_at} or {@code expires_in}, the {@code exp} wins, because the
- * resource server rejects the token then. A stated expiry may lie in the past (a zero or
- * negative {@code expires_in}, say); the caller decides what to do with a token that has
- * no life left. No result is further away than {@link #MAX_LIFETIME}.
+ * An {@code expires_at} of {@value #MILLISECONDS_FROM} or more can only be epoch
+ * milliseconds (as seconds it lies past the year 5000): it is read as milliseconds, and
+ * ignored if even so it lies further away than {@link #MAX_LIFETIME}, so that it never
+ * turns into a far future. A stated expiry may lie in the past (a zero or negative
+ * {@code expires_in}, say); the caller decides what to do with a token that has no life
+ * left. No result is further away than {@link #MAX_LIFETIME}.
  * <p>
  * JWTs are decoded without verification, as a lifetime hint only; a malformed one falls
  * through to the next source. The cache subtracts its expiry buffer from the result.
@@ -40,6 +43,12 @@ public final class TokenLifetimeResolver {
 	 * arithmetic far from overflowing.
 	 */
 	public static final Duration MAX_LIFETIME = Duration.ofDays(365);
+
+	/**
+	 * The smallest {@code expires_at} read as epoch milliseconds: as seconds it would be
+	 * the year 5138, as milliseconds it is March 1973.
+	 */
+	static final long MILLISECONDS_FROM = 100_000_000_000L;
 
 	static final String EXPIRES_AT = "expires_at";
 
@@ -81,30 +90,38 @@ public final class TokenLifetimeResolver {
 	}
 
 	Instant resolve(Map<String, ?> parameters, Instant now) {
-		Instant stated = null;
-		Long expiresAt = StatedTime.seconds(parameters.get(EXPIRES_AT));
-		if (expiresAt != null) {
-			stated = StatedTime.epochSecond(expiresAt);
-		}
-		else {
-			Long expiresIn = StatedTime.seconds(parameters.get(EXPIRES_IN));
-			if (expiresIn != null) {
-				stated = plusSeconds(now, expiresIn);
-			}
-		}
-		Instant exp = JwtExpiry.of(parameters.get(ACCESS_TOKEN));
-		Instant resolved;
+		Instant stated = earliest(expiresAt(parameters.get(EXPIRES_AT), now),
+				expiresIn(parameters.get(EXPIRES_IN), now));
+		stated = earliest(stated, JwtExpiry.of(parameters.get(ACCESS_TOKEN)));
 		if (stated != null) {
-			resolved = earlier(stated, exp);
+			return capped(stated, now);
 		}
-		else if (exp != null) {
-			resolved = exp;
+		Instant idTokenExp = JwtExpiry.of(parameters.get(ID_TOKEN));
+		return capped((idTokenExp != null && idTokenExp.isAfter(now)) ? idTokenExp : now.plus(this.fallbackTtl), now);
+	}
+
+	private static @Nullable Instant expiresAt(@Nullable Object value, Instant now) {
+		Long expiresAt = StatedTime.seconds(value);
+		if (expiresAt == null) {
+			return null;
 		}
-		else {
-			Instant idTokenExp = JwtExpiry.of(parameters.get(ID_TOKEN));
-			resolved = (idTokenExp != null && idTokenExp.isAfter(now)) ? idTokenExp : now.plus(this.fallbackTtl);
+		if (expiresAt < MILLISECONDS_FROM) {
+			return StatedTime.epochSecond(expiresAt);
 		}
-		return capped(resolved, now);
+		Instant inMillis = Instant.ofEpochSecond(expiresAt / 1000);
+		return inMillis.isAfter(now.plus(MAX_LIFETIME)) ? null : inMillis;
+	}
+
+	private static @Nullable Instant expiresIn(@Nullable Object value, Instant now) {
+		Long expiresIn = StatedTime.seconds(value);
+		return (expiresIn != null) ? plusSeconds(now, expiresIn) : null;
+	}
+
+	private static @Nullable Instant earliest(@Nullable Instant first, @Nullable Instant second) {
+		if (first == null) {
+			return second;
+		}
+		return (second != null && second.isBefore(first)) ? second : first;
 	}
 
 	/**
@@ -124,13 +141,9 @@ public final class TokenLifetimeResolver {
 		Instant exp = JwtExpiry.of(accessToken.getTokenValue());
 		if (expiresAt != null
 				&& (issuedAt == null || Duration.between(issuedAt, expiresAt).compareTo(UNKNOWN_LIFETIME) > 0)) {
-			return capped(earlier(expiresAt, exp), now);
+			return capped((exp != null && exp.isBefore(expiresAt)) ? exp : expiresAt, now);
 		}
 		return capped((exp != null) ? exp : now.plus(this.fallbackTtl), now);
-	}
-
-	private static Instant earlier(Instant stated, @Nullable Instant exp) {
-		return (exp != null && exp.isBefore(stated)) ? exp : stated;
 	}
 
 	private static Instant capped(Instant expiresAt, Instant now) {

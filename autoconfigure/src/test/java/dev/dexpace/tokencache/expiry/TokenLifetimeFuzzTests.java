@@ -86,10 +86,15 @@ class TokenLifetimeFuzzTests {
 		}
 		BigDecimal at = number(expiresAt);
 		BigDecimal in = number(expiresIn);
-		if (at != null && at.abs().compareTo(BigDecimal.valueOf(1L << 40)) < 0) {
+		// The earliest stated expiry wins: the result never outlives any of them.
+		if (at != null && at.abs().compareTo(BigDecimal.valueOf(TokenLifetimeResolver.MILLISECONDS_FROM)) < 0) {
 			assertThat(resolved).isBeforeOrEqualTo(Instant.ofEpochSecond(at.longValue()).plusSeconds(1));
 		}
-		else if (at == null && in != null && in.abs().compareTo(BigDecimal.valueOf(1L << 40)) < 0) {
+		if (at != null && at.compareTo(BigDecimal.valueOf(TokenLifetimeResolver.MILLISECONDS_FROM)) >= 0
+				&& at.compareTo(BigDecimal.valueOf(1L << 50)) < 0) {
+			assertThat(resolved).isBeforeOrEqualTo(Instant.ofEpochMilli(at.longValue()).plusSeconds(1));
+		}
+		if (in != null && in.abs().compareTo(BigDecimal.valueOf(1L << 40)) < 0) {
 			assertThat(resolved).isBeforeOrEqualTo(NOW.plusSeconds(in.longValue()).plusSeconds(1));
 		}
 	}

@@ -27,11 +27,45 @@ class TokenLifetimeResolverTests {
 	private final TokenLifetimeResolver resolver = new TokenLifetimeResolver(Duration.ofMinutes(5), this.clock);
 
 	@Test
-	void expiresAtWinsOverEverythingElse() {
-		Map<String, Object> response = response("opaque");
+	void theEarliestStatedExpiryWins() {
+		Map<String, Object> response = response(TestIdentityProvider.unsignedJwt(NOW.plusSeconds(3600)));
 		response.put("expires_at", NOW.plusSeconds(900).getEpochSecond());
 		response.put("expires_in", 60);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(60));
+		response.put("expires_in", 1200);
 		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(900));
+	}
+
+	@Test
+	void aLaterExpiresAtNeverKeepsATokenAlivePastItsExpiresIn() {
+		Map<String, Object> response = response("opaque");
+		response.put("expires_in", 300);
+		response.put("expires_at", NOW.plusSeconds(3600).getEpochSecond());
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(300));
+		response.put("expires_at", String.valueOf(NOW.plusSeconds(3600).getEpochSecond()));
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(300));
+	}
+
+	@Test
+	void anExpiresAtInMillisecondsIsReadAsMilliseconds() {
+		Map<String, Object> response = response("opaque");
+		response.put("expires_at", NOW.plusSeconds(600).toEpochMilli());
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(600));
+		response.put("expires_at", String.valueOf(NOW.plusSeconds(600).toEpochMilli()));
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(600));
+		response.put("expires_in", 120);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(120));
+	}
+
+	@Test
+	void anExpiresAtThatIsFarFutureEvenInMillisecondsIsIgnored() {
+		Map<String, Object> response = response("opaque");
+		response.put("expires_at", NOW.plus(Duration.ofDays(4000)).toEpochMilli());
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
+		response.put("expires_in", 120);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(120));
+		response.put("expires_at", NOW.plus(Duration.ofDays(4000)).toEpochMilli() * 1000);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plusSeconds(120));
 	}
 
 	@Test
@@ -95,8 +129,11 @@ class TokenLifetimeResolverTests {
 		response.put("expires_in", Double.POSITIVE_INFINITY);
 		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(TokenLifetimeResolver.MAX_LIFETIME));
 		response.remove("expires_in");
-		response.put("expires_at", Long.MAX_VALUE);
+		response.put("expires_at", NOW.plus(Duration.ofDays(5000)).getEpochSecond());
 		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(TokenLifetimeResolver.MAX_LIFETIME));
+		// Past the milliseconds threshold: not a far future, but no expiry at all
+		response.put("expires_at", Long.MAX_VALUE);
+		assertThat(this.resolver.resolve(response)).isEqualTo(NOW.plus(Duration.ofMinutes(5)));
 	}
 
 	@Test
