@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -24,6 +25,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.security.core.Authentication;
@@ -103,6 +105,9 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private Duration expiryBuffer = Duration.ZERO;
 
 	private volatile RefreshSchedule schedule = new RefreshSchedule(Duration.ZERO, Duration.ZERO);
+
+	// Where background refreshes are handed to the refresher from, off the event loop.
+	private volatile Scheduler handOff = Schedulers.boundedElastic();
 
 	/**
 	 * Create a manager.
@@ -261,7 +266,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			CachedToken cached) {
 		remember(key, cached);
 		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached) && !this.refresher.isActive(key)) {
-			Schedulers.boundedElastic().schedule(() -> refreshInBackground(key, registration, authorizeRequest, cached));
+			startInBackground(key, () -> refreshInBackground(key, registration, authorizeRequest, cached));
 		}
 	}
 
@@ -287,7 +292,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			if (stale == null || TokenRequestErrors.isPermanent(ex) || !usableWhenStale(stale, rejected)) {
 				return Mono.error(ex);
 			}
-			Schedulers.boundedElastic().schedule(() -> {
+			startInBackground(key, () -> {
 				if (refreshInBackground(key, registration, authorizeRequest, stale) && logger.isWarnEnabled()) {
 					logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
 							+ "); serving the last token until it really expires at " + stale.expiresAt()
@@ -313,6 +318,32 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		if (known != null || this.lastTokens.size() < AuthorizedTokens.MAX_REMEMBERED) {
 			this.lastTokens.put(key, token);
 		}
+	}
+
+	/**
+	 * Hand a background refresh to the refresher from the hand-off scheduler. A scheduler
+	 * that is full (the application's own blocking work has taken every bounded elastic
+	 * thread and queue slot) must not fail the caller, who holds a usable token: the
+	 * refresh is skipped, and the next hit in the refresh window tries again.
+	 */
+	private void startInBackground(TokenKey key, Runnable refresh) {
+		try {
+			this.handOff.schedule(refresh);
+		}
+		catch (RejectedExecutionException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Background refresh of " + key + " not started now, its scheduler is full: "
+						+ ex.getClass().getSimpleName());
+			}
+		}
+	}
+
+	/**
+	 * Use another scheduler to hand background refreshes to the refresher from, for tests.
+	 * @param handOff the scheduler, {@link Schedulers#boundedElastic()} by default
+	 */
+	void setHandOffScheduler(Scheduler handOff) {
+		this.handOff = handOff;
 	}
 
 	/**

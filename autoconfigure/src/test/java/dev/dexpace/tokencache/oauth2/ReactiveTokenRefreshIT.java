@@ -6,6 +6,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dexpace.tokencache.TokenKey;
@@ -21,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
@@ -131,6 +137,77 @@ class ReactiveTokenRefreshIT {
 		await().until(() -> this.cache.get(KEY) != null);
 		assertThat(token(manager)).isNotEqualTo(first);
 		await().until(() -> !manager.isRefreshing(KEY));
+	}
+
+	@Test
+	void aHitInTheRefreshWindowIsServedWhenTheSchedulerOfBackgroundRefreshesIsFull() {
+		CachingReactiveOAuth2AuthorizedClientManager manager = manager(Duration.ofSeconds(60));
+		String first = token(manager);
+		moveToBeforeExpiry(Duration.ofSeconds(55));
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
+		Scheduler full = Schedulers.fromExecutorService(executor, "full");
+		CountDownLatch release = fill(full);
+		try {
+			assertThat(token(manager)).isEqualTo(first);
+			assertThat(manager.isRefreshing(KEY)).isFalse();
+		}
+		finally {
+			release.countDown();
+			full.dispose();
+			executor.shutdown();
+			manager.setHandOffScheduler(Schedulers.boundedElastic());
+		}
+		// Once refreshes can be handed off again, the next hit starts one.
+		assertThat(token(manager)).isEqualTo(first);
+		await().until(() -> this.idp.tokenRequests() == 2);
+	}
+
+	@Test
+	void aStaleTokenIsServedWhenTheSchedulerOfBackgroundRefreshesIsFull() {
+		CachingReactiveOAuth2AuthorizedClientManager manager = manager(Duration.ZERO);
+		String first = token(manager);
+		moveToBeforeExpiry(Duration.ofSeconds(20));
+		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
+		Scheduler full = Schedulers.fromExecutorService(executor, "full");
+		CountDownLatch release = fill(full);
+		try {
+			assertThat(token(manager)).isEqualTo(first);
+		}
+		finally {
+			release.countDown();
+			full.dispose();
+			executor.shutdown();
+		}
+	}
+
+	/**
+	 * Take the only thread of the scheduler, which has no queue, with a task that waits for
+	 * the returned latch, and make it the manager's hand-off scheduler: every further task
+	 * is rejected, as by a bounded elastic scheduler whose threads and queues are full.
+	 */
+	private CountDownLatch fill(Scheduler scheduler) {
+		CountDownLatch release = new CountDownLatch(1);
+		CountDownLatch running = new CountDownLatch(1);
+		scheduler.schedule(() -> {
+			running.countDown();
+			try {
+				release.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		});
+		try {
+			assertThat(running.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+		}
+		catch (InterruptedException ex) {
+			throw new IllegalStateException(ex);
+		}
+		assertThatExceptionOfType(RejectedExecutionException.class).isThrownBy(() -> scheduler.schedule(() -> {
+		}));
+		this.managers.forEach((manager) -> manager.setHandOffScheduler(scheduler));
+		return release;
 	}
 
 	@Test
