@@ -239,6 +239,11 @@ public final class CachingOAuth2AuthorizedClientManager
 		if (key == null) {
 			return this.passThrough.authorize(authorizeRequest);
 		}
+		if (SubjectTokens.hasExpired(key, principal, this.clock.millis())) {
+			// Nothing cached outlives the user's own token: the identity provider judges it.
+			return this.listener.tokenRequest(key.registrationId(), key.kind(),
+					() -> this.delegate.authorize(authorizeRequest));
+		}
 		String rejectedValue = (rejected != null) ? rejected.getTokenValue() : null;
 		CachedToken cached = read(key);
 		boolean found = cached != null && !cached.tokenValue().equals(rejectedValue);
@@ -246,7 +251,7 @@ public final class CachingOAuth2AuthorizedClientManager
 		if (cached != null && found) {
 			// The hit path: no token request, and for a system key no new object either.
 			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal);
-			if (hit.isRefreshDue(this.clock)) {
+			if (hit.isRefreshDue(this.clock) && SubjectTokens.mayRefresh(key, cached, principal)) {
 				refreshInBackground(key, registration, authorizeRequest, hit.token());
 			}
 			return hit.client(principal);
@@ -453,8 +458,10 @@ public final class CachingOAuth2AuthorizedClientManager
 			return null;
 		}
 		OAuth2AccessToken accessToken = client.getAccessToken();
-		CachedToken token = new CachedToken(accessToken.getTokenValue(), accessToken.getTokenType().getValue(),
-				accessToken.getScopes(), accessToken.getIssuedAt(), this.lifetimeResolver.resolve(accessToken));
+		CachedToken token = SubjectTokens.bounded(key,
+				new CachedToken(accessToken.getTokenValue(), accessToken.getTokenType().getValue(),
+						accessToken.getScopes(), accessToken.getIssuedAt(), this.lifetimeResolver.resolve(accessToken)),
+				authorizeRequest.getPrincipal());
 		if (logger.isDebugEnabled()) {
 			logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
 		}

@@ -242,6 +242,10 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 				if (registration == null || key == null) {
 					return this.passThrough.authorize(authorizeRequest);
 				}
+				if (SubjectTokens.hasExpired(key, authorizeRequest.getPrincipal(), this.clock.millis())) {
+					// Nothing cached outlives the user's own token: the identity provider judges it.
+					return observed(key, this.delegate.authorize(authorizeRequest));
+				}
 				return obtain(key, registration, authorizeRequest, rejected)
 					.map((token) -> new OAuth2AuthorizedClient(registration, authorizeRequest.getPrincipal().getName(),
 							accessToken(token)));
@@ -265,7 +269,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private void hit(TokenKey key, ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
 			CachedToken cached) {
 		remember(key, cached);
-		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached) && !this.refresher.isActive(key)) {
+		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached) && !this.refresher.isActive(key)
+				&& SubjectTokens.mayRefresh(key, cached, authorizeRequest.getPrincipal())) {
 			startInBackground(key, () -> refreshInBackground(key, registration, authorizeRequest, cached));
 		}
 	}
@@ -451,9 +456,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		return observed(key, this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected)))
 			.flatMap((client) -> {
 				OAuth2AccessToken accessToken = client.getAccessToken();
-				CachedToken token = new CachedToken(accessToken.getTokenValue(),
-						accessToken.getTokenType().getValue(), accessToken.getScopes(), accessToken.getIssuedAt(),
-						this.lifetimeResolver.resolve(accessToken));
+				CachedToken token = SubjectTokens.bounded(key,
+						new CachedToken(accessToken.getTokenValue(), accessToken.getTokenType().getValue(),
+								accessToken.getScopes(), accessToken.getIssuedAt(),
+								this.lifetimeResolver.resolve(accessToken)),
+						authorizeRequest.getPrincipal());
 				if (logger.isDebugEnabled()) {
 					logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
 				}
