@@ -12,9 +12,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The layout of our Redis keys:
  * {@code <prefix><kind>:<registrationId>:<digest>}, where {@code kind} is {@code system}
- * or {@code user} and {@code digest} is the hex SHA-256 of the registration id, scopes,
- * audience and, for user keys, the digest of the subject. A key never holds a token, a
- * user name or a subject token.
+ * or {@code user} and {@code digest} is the hex SHA-256 of the registration id, the
+ * client's identity (client id and token endpoint), scopes, audience and, for user keys,
+ * the digest of the subject ({@link TokenCacheEntry#keyDigest(TokenKey)}). A key never
+ * holds a token, a user name or a subject token. Two applications that reuse a
+ * registration id for another client or identity provider get other keys.
  * <p>
  * The fetch lease of a key is {@code <prefix>lock:<kind>:<registrationId>:<digest>}, and
  * invalidations are published on the channel {@code <prefix>invalidate}.

@@ -30,6 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RedisTokenCacheIT {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final byte[] ENCRYPTION_KEY = Base64.getDecoder()
 		.decode("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=");
 
@@ -39,7 +41,7 @@ class RedisTokenCacheIT {
 
 	private RedisCaches caches;
 
-	private final TokenKey key = TokenKey.system("api", List.of("api.read"), null);
+	private final TokenKey key = TokenKey.system("api", CLIENT, List.of("api.read"), null);
 
 	@BeforeAll
 	static void startRedis() {
@@ -96,7 +98,7 @@ class RedisTokenCacheIT {
 	void aTokenWithNoLifetimeLeftAfterTheBufferIsNotWritten() {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		cache.put(this.key, token("opaque-short", Duration.ofSeconds(20)));
-		cache.put(TokenKey.system("other", List.of(), null), token("opaque-expired", Duration.ofSeconds(-5)));
+		cache.put(TokenKey.system("other", CLIENT, List.of(), null), token("opaque-expired", Duration.ofSeconds(-5)));
 		assertThat(this.raw.keys()).isEmpty();
 	}
 
@@ -172,8 +174,8 @@ class RedisTokenCacheIT {
 	@Test
 	void foreignAndCorruptValuesAreMissesThatAreDeletedAndCounted() {
 		RedisTokenCache cache = this.caches.create();
-		TokenKey foreign = TokenKey.system("foreign", List.of(), null);
-		TokenKey truncated = TokenKey.system("truncated", List.of(), null);
+		TokenKey foreign = TokenKey.system("foreign", CLIENT, List.of(), null);
+		TokenKey truncated = TokenKey.system("truncated", CLIENT, List.of(), null);
 		this.raw.set(cache.redisKey(foreign), "hello".getBytes(StandardCharsets.UTF_8));
 		byte[] valid = new TokenValueCodec(null).encode(cache.redisKey(truncated),
 				token("opaque-1", Duration.ofMinutes(10)));
@@ -211,7 +213,7 @@ class RedisTokenCacheIT {
 	@Test
 	void aSealedValueCopiedToAnotherKeyDoesNotOpen() {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
-		TokenKey other = TokenKey.system("other", List.of("api.read"), null);
+		TokenKey other = TokenKey.system("other", CLIENT, List.of("api.read"), null);
 		cache.put(this.key, token("opaque-sealed", Duration.ofMinutes(10)));
 		this.raw.set(cache.redisKey(other), this.raw.get(cache.redisKey(this.key)));
 		assertThat(cache.get(other)).isNull();
@@ -232,7 +234,7 @@ class RedisTokenCacheIT {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		List<String> tokens = List.of("opaque-secret-1", "opaque-secret-2", "opaque-secret-3");
 		for (int i = 0; i < tokens.size(); i++) {
-			cache.put(TokenKey.user("exchange", "subject-" + i, List.of("api.read"), null),
+			cache.put(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null),
 					token(tokens.get(i), Duration.ofMinutes(10)));
 		}
 		List<String> keys = this.raw.keys();
@@ -242,7 +244,7 @@ class RedisTokenCacheIT {
 			tokens.forEach((token) -> assertThat(value).doesNotContain(token));
 		}
 		for (int i = 0; i < tokens.size(); i++) {
-			assertThat(cache.get(TokenKey.user("exchange", "subject-" + i, List.of("api.read"), null)))
+			assertThat(cache.get(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null)))
 				.extracting(CachedToken::tokenValue)
 				.isEqualTo(tokens.get(i));
 		}
@@ -261,7 +263,8 @@ class RedisTokenCacheIT {
 		RedisTokenCache cache = this.caches.create();
 		RedisTokenCache otherPrefix = this.caches.create((builder) -> builder.keyPrefix("other-app:"));
 		for (int i = 0; i < 1_200; i++) {
-			cache.put(TokenKey.system("api-" + i, List.of(), null), token("opaque-" + i, Duration.ofMinutes(10)));
+			cache.put(TokenKey.system("api-" + i, CLIENT,
+					List.of(), null), token("opaque-" + i, Duration.ofMinutes(10)));
 		}
 		otherPrefix.put(this.key, token("opaque-other", Duration.ofMinutes(10)));
 		this.raw.set("unrelated", "value".getBytes(StandardCharsets.UTF_8));
