@@ -2,7 +2,9 @@ package dev.dexpace.tokencache.redis;
 
 import java.util.List;
 
+import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.TokenKind;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +48,23 @@ class RedisKeysTests {
 	@Test
 	void theScanPatternEscapesGlobCharactersOfThePrefix() {
 		assertThat(new RedisKeys("app[1]*?\\:").pattern()).isEqualTo("app\\[1\\]\\*\\?\\\\:*");
+	}
+
+	@Test
+	void theScanPatternOfARegistrationEndsWithExactlyOneDigest() {
+		assertThat(this.keys.pattern(TokenKind.SYSTEM, "a"))
+			.isEqualTo("dexpace:token-cache:system:a:" + "?".repeat(64));
+		assertThat(this.keys.pattern(TokenKind.USER, "a*[b]?")).isEqualTo("dexpace:token-cache:user:a\\*\\[b\\]\\?:"
+				+ "?".repeat(64));
+	}
+
+	@Test
+	void aKeyOfARegistrationWithAColonInItsIdIsParsedBack() {
+		TokenKey key = TokenKey.user("a:b", CLIENT, "subject", List.of(), null);
+		assertThat(this.keys.parse(this.keys.of(key)))
+			.isEqualTo(new RedisKeys.Parsed(TokenKind.USER, "a:b", TokenCacheEntry.keyDigest(key)));
+		assertThat(this.keys.parse("dexpace:token-cache:system:a:b")).as("not a digest").isNull();
+		assertThat(this.keys.parse(this.keys.lockOf(key))).as("a lease").isNull();
 	}
 
 	@Test

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -279,6 +280,35 @@ class RedisTokenCacheIT {
 		this.raw.set("app1x:unrelated", "value".getBytes(StandardCharsets.UTF_8));
 		cache.clear();
 		assertThat(this.raw.keys()).containsExactly("app1x:unrelated");
+	}
+
+	@Test
+	void deletingARegistrationLeavesARegistrationWhoseIdStartsWithItsIdAndAColon() {
+		RedisTokenCache cache = this.caches.create();
+		TokenKey a = TokenKey.system("a", CLIENT, List.of(), null);
+		TokenKey aUser = TokenKey.user("a", CLIENT, "subject", List.of(), null);
+		TokenKey ab = TokenKey.system("a:b", CLIENT, List.of(), null);
+		TokenKey abUser = TokenKey.user("a:b", CLIENT, "subject", List.of(), null);
+		for (TokenKey key : List.of(a, aUser, ab, abUser)) {
+			cache.put(key, token("opaque-" + key.registrationId(), Duration.ofMinutes(10)));
+		}
+		assertThat(cache.deleteRegistration("a")).isEqualTo(2);
+		assertThat(this.raw.keys()).containsExactlyInAnyOrder(cache.redisKey(ab), cache.redisKey(abUser));
+		assertThat(cache.entries()).extracting(TokenCacheEntry::registrationId).containsOnly("a:b");
+	}
+
+	@Test
+	void deletingARegistrationWithGlobCharactersInItsIdRemovesOnlyItsOwnTokens() {
+		RedisTokenCache cache = this.caches.create();
+		List<String> registrations = List.of("a*", "a?", "[ab]", "a", "ab", "b", "a\\");
+		for (String registration : registrations) {
+			cache.put(TokenKey.system(registration, CLIENT, List.of(), null),
+					token("opaque-" + registration, Duration.ofMinutes(10)));
+		}
+		for (String registration : List.of("a*", "a?", "[ab]", "a\\")) {
+			assertThat(cache.deleteRegistration(registration)).as("tokens of %s deleted", registration).isOne();
+		}
+		assertThat(cache.entries()).extracting(TokenCacheEntry::registrationId).containsOnly("a", "ab", "b");
 	}
 
 	private static CachedToken token(String value, Duration lifetime) {
