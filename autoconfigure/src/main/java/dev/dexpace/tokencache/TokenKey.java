@@ -11,10 +11,15 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The key of a cached token: registration id, {@link TokenKind kind}, sorted scopes,
- * audience and, for {@link TokenKind#USER USER} keys, a SHA-256 digest of the subject.
- * A key never holds a raw token or a user name, so it is safe to log and to use as a
- * Redis key.
+ * The key of a cached token: registration id, a {@link #clientDigest(String, String)
+ * digest of the client's identity}, {@link TokenKind kind}, sorted scopes, audience and,
+ * for {@link TokenKind#USER USER} keys, a SHA-256 digest of the subject. A key never holds
+ * a raw token or a user name, so it is safe to log and to use as a Redis key.
+ * <p>
+ * The client digest says to whom and by whom a token was issued (client id and token
+ * endpoint): two applications that share a cache and reuse a registration id for
+ * different clients or identity providers never see each other's tokens, while the
+ * instances of one application (same client, same identity provider) share theirs.
  * <p>
  * A value type: two keys with the same components are equal. The hash code is computed
  * once, because every cache lookup needs it.
@@ -26,6 +31,8 @@ public final class TokenKey {
 	private static final HexFormat HEX = HexFormat.of();
 
 	private final String registrationId;
+
+	private final String clientDigest;
 
 	private final TokenKind kind;
 
@@ -40,6 +47,8 @@ public final class TokenKey {
 	/**
 	 * Create a key.
 	 * @param registrationId the client registration id
+	 * @param clientDigest the digest of the client's identity, see
+	 * {@link #clientDigest(String, String)}
 	 * @param kind whether the token belongs to the application or to a user
 	 * @param scopes the requested scopes; kept sorted and without duplicates
 	 * @param audience the requested audience, or {@code null} (an empty audience is kept as
@@ -47,9 +56,10 @@ public final class TokenKey {
 	 * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system
 	 * keys
 	 */
-	public TokenKey(String registrationId, TokenKind kind, List<String> scopes, @Nullable String audience,
-			@Nullable String subjectDigest) {
+	public TokenKey(String registrationId, String clientDigest, TokenKind kind, List<String> scopes,
+			@Nullable String audience, @Nullable String subjectDigest) {
 		Objects.requireNonNull(registrationId, "registrationId must not be null");
+		Objects.requireNonNull(clientDigest, "clientDigest must not be null");
 		Objects.requireNonNull(kind, "kind must not be null");
 		if (kind == TokenKind.USER && subjectDigest == null) {
 			throw new IllegalArgumentException("A USER key needs a subject digest");
@@ -58,12 +68,13 @@ public final class TokenKey {
 			throw new IllegalArgumentException("A SYSTEM key must not hold a subject digest");
 		}
 		this.registrationId = registrationId;
+		this.clientDigest = clientDigest;
 		this.kind = kind;
 		this.scopes = scopes.stream().distinct().sorted().toList();
 		// An empty audience asks for no audience: one key for both, in memory as in Redis.
 		this.audience = (audience != null && audience.isEmpty()) ? null : audience;
 		this.subjectDigest = subjectDigest;
-		this.hash = Objects.hash(registrationId, kind, this.scopes, this.audience, subjectDigest);
+		this.hash = Objects.hash(registrationId, clientDigest, kind, this.scopes, this.audience, subjectDigest);
 	}
 
 	/**
@@ -72,6 +83,15 @@ public final class TokenKey {
 	 */
 	public String registrationId() {
 		return this.registrationId;
+	}
+
+	/**
+	 * Return the digest of the client's identity.
+	 * @return the hex SHA-256 of client id and token endpoint
+	 * @see #clientDigest(String, String)
+	 */
+	public String clientDigest() {
+		return this.clientDigest;
 	}
 
 	/**
@@ -112,7 +132,8 @@ public final class TokenKey {
 			return true;
 		}
 		return other instanceof TokenKey that && this.hash == that.hash && this.kind == that.kind
-				&& this.registrationId.equals(that.registrationId) && this.scopes.equals(that.scopes)
+				&& this.registrationId.equals(that.registrationId) && this.clientDigest.equals(that.clientDigest)
+				&& this.scopes.equals(that.scopes)
 				&& Objects.equals(this.audience, that.audience)
 				&& Objects.equals(this.subjectDigest, that.subjectDigest);
 	}
@@ -124,33 +145,53 @@ public final class TokenKey {
 
 	@Override
 	public String toString() {
-		return "TokenKey[registrationId=" + this.registrationId + ", kind=" + this.kind + ", scopes=" + this.scopes
+		return "TokenKey[registrationId=" + this.registrationId + ", clientDigest=" + this.clientDigest + ", kind="
+				+ this.kind + ", scopes=" + this.scopes
 				+ ", audience=" + this.audience + ", subjectDigest=" + this.subjectDigest + "]";
 	}
 
 	/**
 	 * Create a key for a token of the application itself.
 	 * @param registrationId the client registration id
+	 * @param clientDigest the digest of the client's identity, see
+	 * {@link #clientDigest(String, String)}
 	 * @param scopes the requested scopes
 	 * @param audience the requested audience, or {@code null}
 	 * @return the key
 	 */
-	public static TokenKey system(String registrationId, Collection<String> scopes, @Nullable String audience) {
-		return new TokenKey(registrationId, TokenKind.SYSTEM, List.copyOf(scopes), audience, null);
+	public static TokenKey system(String registrationId, String clientDigest, Collection<String> scopes,
+			@Nullable String audience) {
+		return new TokenKey(registrationId, clientDigest, TokenKind.SYSTEM, List.copyOf(scopes), audience, null);
 	}
 
 	/**
 	 * Create a key for a token that acts for the user who presented {@code subjectToken}.
 	 * Only a digest of the subject token is kept.
 	 * @param registrationId the client registration id
+	 * @param clientDigest the digest of the client's identity, see
+	 * {@link #clientDigest(String, String)}
 	 * @param subjectToken the user's subject token (never stored)
 	 * @param scopes the requested scopes
 	 * @param audience the requested audience, or {@code null}
 	 * @return the key
 	 */
-	public static TokenKey user(String registrationId, String subjectToken, Collection<String> scopes,
-			@Nullable String audience) {
-		return new TokenKey(registrationId, TokenKind.USER, List.copyOf(scopes), audience, digest(subjectToken));
+	public static TokenKey user(String registrationId, String clientDigest, String subjectToken,
+			Collection<String> scopes, @Nullable String audience) {
+		return new TokenKey(registrationId, clientDigest, TokenKind.USER, List.copyOf(scopes), audience,
+				digest(subjectToken));
+	}
+
+	/**
+	 * Return the digest of a client's identity: who a token is issued to (the client id)
+	 * and by whom (the token endpoint). A digest rather than the client id, so that every
+	 * key has parts of one length; the client id is not a secret.
+	 * @param clientId the client id
+	 * @param tokenUri the token endpoint of the identity provider
+	 * @return the digest, 64 hex characters
+	 */
+	public static String clientDigest(String clientId, String tokenUri) {
+		// NUL separates the parts: neither can contain it, so two identities never collide.
+		return digest(clientId + '\0' + tokenUri);
 	}
 
 	/**

@@ -14,6 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  */
 class CachedTokenTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	@Test
 	void toStringNeverShowsTheTokenValue() {
 		CachedToken token = new CachedToken("s3cr3t-token", "Bearer", Set.of("read"), null, Instant.EPOCH);
@@ -30,7 +32,7 @@ class CachedTokenTests {
 
 	@Test
 	void userKeyHoldsADigestNeverTheSubject() {
-		TokenKey key = TokenKey.user("exchange", "raw-subject-token", List.of("b", "a", "b"), "aud");
+		TokenKey key = TokenKey.user("exchange", CLIENT, "raw-subject-token", List.of("b", "a", "b"), "aud");
 		assertThat(key.subjectDigest()).hasSize(64).isEqualTo(TokenKey.digest("raw-subject-token"));
 		assertThat(key.toString()).doesNotContain("raw-subject-token");
 		assertThat(key.scopes()).containsExactly("a", "b");
@@ -38,15 +40,16 @@ class CachedTokenTests {
 
 	@Test
 	void systemKeysAreEqualWhateverTheScopeOrder() {
-		assertThat(TokenKey.system("api", List.of("b", "a"), null)).isEqualTo(TokenKey.system("api", Set.of("a", "b"), null));
+		assertThat(TokenKey.system("api", CLIENT, List.of("b", "a"), null))
+			.isEqualTo(TokenKey.system("api", CLIENT, Set.of("a", "b"), null));
 	}
 
 	@Test
 	void kindAndDigestMustAgree() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new TokenKey("api", TokenKind.USER, List.of(), null, null));
+			.isThrownBy(() -> new TokenKey("api", CLIENT, TokenKind.USER, List.of(), null, null));
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new TokenKey("api", TokenKind.SYSTEM, List.of(), null, "abc"));
+			.isThrownBy(() -> new TokenKey("api", CLIENT, TokenKind.SYSTEM, List.of(), null, "abc"));
 	}
 
 }

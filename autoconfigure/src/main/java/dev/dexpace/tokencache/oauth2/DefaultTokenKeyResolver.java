@@ -11,16 +11,20 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.OAuth2Token;
+import org.springframework.util.Assert;
 
 /**
- * The default {@link TokenKeyResolver}:
+ * The default {@link TokenKeyResolver}. Every key names the registration and a digest of
+ * the client's identity (client id and token endpoint), so that applications that share a
+ * cache and reuse a registration id for another client or identity provider never share
+ * a token:
  * <ul>
- * <li>{@code client_credentials}: a system key of registration and scopes, without the
- * principal, so every user shares the application's token;</li>
+ * <li>{@code client_credentials}: a system key of registration, client and scopes,
+ * without the principal, so every user shares the application's token;</li>
  * <li>{@code token-exchange} and {@code jwt-bearer}: a user key on the SHA-256 digest of
  * the principal's token (a resource server's {@code Jwt} or other {@link OAuth2Token}
- * principal) plus scopes; no key when the principal carries no token, because Spring
- * Security's providers cannot act for such a principal either;</li>
+ * principal) plus client and scopes; no key when the principal carries no token, because
+ * Spring Security's providers cannot act for such a principal either;</li>
  * <li>any other grant (authorization_code logins): no key, those stay with Spring
  * Security's authorized client repository.</li>
  * </ul>
@@ -29,33 +33,63 @@ import org.springframework.security.oauth2.core.OAuth2Token;
  */
 public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 
-	// System keys are the same for every call of a registration: build each once. Keyed by
-	// registration id, not by ClientRegistration, which has no equals(): a repository that
-	// builds a new instance per lookup would otherwise grow this map by one per call.
-	private final ConcurrentMap<String, SystemKey> systemKeys = new ConcurrentHashMap<>();
+	// What a registration's keys share (client digest, and the system key) is the same for
+	// every call: build it once. Keyed by registration id, not by ClientRegistration, which
+	// has no equals(): a repository that builds a new instance per lookup would otherwise
+	// grow this map by one per call.
+	private final ConcurrentMap<String, Resolved> resolved = new ConcurrentHashMap<>();
 
 	@Override
 	public @Nullable TokenKey resolve(ClientRegistration registration, Authentication principal) {
 		AuthorizationGrantType grantType = registration.getAuthorizationGrantType();
 		if (AuthorizationGrantType.CLIENT_CREDENTIALS.equals(grantType)) {
-			SystemKey cached = this.systemKeys.get(registration.getRegistrationId());
-			if (cached != null && cached.registration() == registration) {
-				return cached.key();
-			}
-			Set<String> scopes = scopes(registration);
-			TokenKey key = (cached != null && sameScopes(cached.key(), scopes)) ? cached.key()
-					: TokenKey.system(registration.getRegistrationId(), scopes, null);
-			this.systemKeys.put(registration.getRegistrationId(), new SystemKey(registration, key));
+			TokenKey key = resolved(registration).systemKey();
+			Assert.state(key != null, "A client_credentials registration has a system key");
 			return key;
 		}
 		if (AuthorizationGrantType.TOKEN_EXCHANGE.equals(grantType)
 				|| AuthorizationGrantType.JWT_BEARER.equals(grantType)) {
 			if (principal.getPrincipal() instanceof OAuth2Token subjectToken) {
-				return TokenKey.user(registration.getRegistrationId(), subjectToken.getTokenValue(),
-						scopes(registration), null);
+				return TokenKey.user(registration.getRegistrationId(), resolved(registration).clientDigest(),
+						subjectToken.getTokenValue(), scopes(registration), null);
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Return what was resolved for a registration: for the same instance again (the usual
+	 * case) one identity comparison; for a new instance of an unchanged registration a few
+	 * string comparisons, no digest.
+	 */
+	private Resolved resolved(ClientRegistration registration) {
+		String registrationId = registration.getRegistrationId();
+		Resolved cached = this.resolved.get(registrationId);
+		if (cached != null && cached.registration() == registration) {
+			return cached;
+		}
+		String clientDigest = (cached != null && sameClient(cached.registration(), registration))
+				? cached.clientDigest() : TokenKey.clientDigest(registration.getClientId(), tokenUri(registration));
+		TokenKey systemKey = null;
+		if (AuthorizationGrantType.CLIENT_CREDENTIALS.equals(registration.getAuthorizationGrantType())) {
+			Set<String> scopes = scopes(registration);
+			TokenKey previous = (cached != null) ? cached.systemKey() : null;
+			systemKey = (previous != null && previous.clientDigest().equals(clientDigest)
+					&& sameScopes(previous, scopes)) ? previous
+							: TokenKey.system(registrationId, clientDigest, scopes, null);
+		}
+		Resolved built = new Resolved(registration, clientDigest, systemKey);
+		this.resolved.put(registrationId, built);
+		return built;
+	}
+
+	private static boolean sameClient(ClientRegistration one, ClientRegistration other) {
+		return one.getClientId().equals(other.getClientId()) && tokenUri(one).equals(tokenUri(other));
+	}
+
+	private static String tokenUri(ClientRegistration registration) {
+		String tokenUri = registration.getProviderDetails().getTokenUri();
+		return (tokenUri != null) ? tokenUri : "";
 	}
 
 	/**
@@ -73,19 +107,24 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 	}
 
 	/**
-	 * The key last built for a registration id, and the registration instance it was built
-	 * from: the same instance again (the usual case) costs one identity comparison.
+	 * What was resolved for a registration id, and the registration instance it was
+	 * resolved from.
+	 *
+	 * @param registration the registration instance
+	 * @param clientDigest the digest of its client's identity
+	 * @param systemKey its system key, {@code null} unless it is a client_credentials
+	 * registration
 	 */
-	private record SystemKey(ClientRegistration registration, TokenKey key) {
+	private record Resolved(ClientRegistration registration, String clientDigest, @Nullable TokenKey systemKey) {
 
 	}
 
 	/**
-	 * Return how many system keys are held, one per registration id at most.
-	 * @return the number of system keys
+	 * Return how many registrations are remembered, one per registration id at most.
+	 * @return the number of registrations
 	 */
-	int systemKeyCount() {
-		return this.systemKeys.size();
+	int registrationCount() {
+		return this.resolved.size();
 	}
 
 }

@@ -12,9 +12,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * The layout of our Redis keys:
  * {@code <prefix><kind>:<registrationId>:<digest>}, where {@code kind} is {@code system}
- * or {@code user} and {@code digest} is the hex SHA-256 of the registration id, scopes,
- * audience and, for user keys, the digest of the subject. A key never holds a token, a
- * user name or a subject token.
+ * or {@code user} and {@code digest} is the hex SHA-256 of the registration id, the
+ * client's identity (client id and token endpoint), scopes, audience and, for user keys,
+ * the digest of the subject ({@link TokenCacheEntry#keyDigest(TokenKey)}). A key never
+ * holds a token, a user name or a subject token. Two applications that reuse a
+ * registration id for another client or identity provider get other keys.
+ * <p>
+ * A registration id may itself hold {@code :} (the digest is everything after the last
+ * one, and always 64 characters long), so the keys of registration {@code a} are told
+ * from those of {@code a:b} by the length of what follows {@code a:}.
  * <p>
  * The fetch lease of a key is {@code <prefix>lock:<kind>:<registrationId>:<digest>}, and
  * invalidations are published on the channel {@code <prefix>invalidate}.
@@ -25,6 +31,13 @@ final class RedisKeys {
 	 * A bound for application keys a custom key resolver might mint per call.
 	 */
 	static final int MAX_REMEMBERED = 1024;
+
+	/**
+	 * The length of the digest that ends every key: hex SHA-256.
+	 */
+	private static final int DIGEST_LENGTH = 64;
+
+	private static final String ANY_DIGEST = "?".repeat(DIGEST_LENGTH);
 
 	private final ConcurrentMap<TokenKey, String> systemKeys = new ConcurrentHashMap<>();
 
@@ -94,7 +107,7 @@ final class RedisKeys {
 		String rest = redisKey.substring(this.prefix.length());
 		int kindEnd = rest.indexOf(':');
 		int digestStart = rest.lastIndexOf(':');
-		if (kindEnd <= 0 || digestStart <= kindEnd + 1 || digestStart == rest.length() - 1) {
+		if (kindEnd <= 0 || digestStart <= kindEnd + 1 || rest.length() - digestStart - 1 != DIGEST_LENGTH) {
 			return null;
 		}
 		TokenKind kind = switch (rest.substring(0, kindEnd)) {
@@ -109,13 +122,17 @@ final class RedisKeys {
 	}
 
 	/**
-	 * Return a SCAN {@code MATCH} pattern for the keys of one kind and registration.
+	 * Return a SCAN {@code MATCH} pattern for the keys of one kind and registration, and
+	 * of no other registration: glob characters of prefix and registration id are
+	 * escaped, and the pattern ends in exactly one digest's length of {@code ?}, so
+	 * {@code a} does not match the keys of {@code a:b}, whose tail after {@code a:} is
+	 * longer.
 	 * @param kind the kind
 	 * @param registrationId the client registration id
 	 * @return the pattern
 	 */
 	String pattern(TokenKind kind, String registrationId) {
-		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':' + registrationId + ':') + '*';
+		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':' + registrationId + ':') + ANY_DIGEST;
 	}
 
 	/**

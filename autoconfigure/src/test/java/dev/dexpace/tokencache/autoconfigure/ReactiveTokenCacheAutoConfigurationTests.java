@@ -36,6 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ReactiveTokenCacheAutoConfigurationTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ReactiveOAuth2ClientAutoConfiguration.class,
 				WebClientAutoConfiguration.class, TokenCacheAutoConfiguration.class,
@@ -62,7 +64,7 @@ class ReactiveTokenCacheAutoConfigurationTests {
 	@Test
 	void bothFacesShareOneStore() {
 		this.contextRunner.run((context) -> {
-			TokenKey key = TokenKey.system("api", java.util.List.of(), null);
+			TokenKey key = TokenKey.system("api", CLIENT, java.util.List.of(), null);
 			CachedToken token = new CachedToken("t", "Bearer", java.util.Set.of(), null,
 					java.time.Instant.now().plusSeconds(600));
 			context.getBean(TokenCache.class).put(key, token);

@@ -37,9 +37,10 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  */
 class BadTokenResponseIT {
 
-	private static final TokenKey KEY = TokenKey.system("api", Set.of("api.read", "api.write"), null);
-
 	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	private final TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			Set.of("api.read", "api.write"), null);
 
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
 		.withPropertyValues("dexpace.token-cache.fallback-ttl=7m", "dexpace.token-cache.expiry-buffer=0s");
@@ -105,7 +106,7 @@ class BadTokenResponseIT {
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
 			assertThat(failure.getMessage()).contains(reason);
 			assertNoSecretIn(failure);
-			assertThat(context.getBean(TokenCache.class).get(KEY)).isNull();
+			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
 			assertThat(this.idp.apiCalls()).isZero();
 			// The next call asks again: a bad response is not remembered either.
 			catchThrowableOfType(OAuth2AuthorizationException.class, () -> TokenCacheContexts.callApi(client, this.idp));
@@ -180,7 +181,7 @@ class BadTokenResponseIT {
 					() -> TokenCacheContexts.callApi(client, this.idp));
 			assertThat(failure).isNotNull();
 			assertThat(failure.getMessage()).contains("larger than 1048576 bytes");
-			assertThat(context.getBean(TokenCache.class).get(KEY)).isNull();
+			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
 		});
 	}
 
@@ -197,7 +198,7 @@ class BadTokenResponseIT {
 			Instant after = Instant.now();
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isOne();
-			CachedToken cached = context.getBean(TokenCache.class).get(KEY);
+			CachedToken cached = context.getBean(TokenCache.class).get(this.key);
 			assertThat(cached).isNotNull();
 			assertThat(this.idp.issuedTokens()).contains(cached.tokenValue());
 			assertThat(cached.expiresAt()).isBetween(expiry.apply(before).minusSeconds(1), expiry.apply(after));

@@ -6,6 +6,7 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,7 +53,8 @@ class RegistrationWithoutScopeIT {
 						.toBodilessEntity();
 				}
 				assertThat(this.idp.tokenRequests()).isOne();
-				assertThat(context.getBean(TokenCache.class).get(TokenKey.system("plain", Set.of(), null))).isNotNull();
+				TokenKey key = TokenKey.system("plain", TokenCacheContexts.clientDigest(this.idp), Set.of(), null);
+				assertThat(context.getBean(TokenCache.class).get(key)).isNotNull();
 			});
 	}
 

@@ -54,7 +54,8 @@ class SecretsInToStringIT {
 					.isNull();
 			}
 			TokenCache cache = context.getBean(TokenCache.class);
-			TokenKey userKey = TokenKey.user("exchange", subjectToken, java.util.Set.of("api.read"), null);
+			TokenKey userKey = TokenKey.user("exchange", TokenCacheContexts.clientDigest(this.idp),
+					subjectToken, java.util.Set.of("api.read"), null);
 			CachedToken userToken = cache.get(userKey);
 			assertThat(userToken).isNotNull();
 			assertThat(this.idp.issuedTokens()).contains(userToken.tokenValue());

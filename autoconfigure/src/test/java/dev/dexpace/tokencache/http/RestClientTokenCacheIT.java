@@ -20,8 +20,8 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
+import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -313,8 +313,8 @@ class RestClientTokenCacheIT {
 		TokenCacheContexts.callApi(client, this.idp);
 	}
 
-	private static TokenKey systemKey() {
-		return TokenKey.system("api", Set.of("api.read", "api.write"), null);
+	private TokenKey systemKey() {
+		return TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp), Set.of("api.read", "api.write"), null);
 	}
 
 	/**

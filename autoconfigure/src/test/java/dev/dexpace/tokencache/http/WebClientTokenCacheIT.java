@@ -20,8 +20,8 @@ import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
+import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -460,8 +460,8 @@ class WebClientTokenCacheIT {
 			.build();
 	}
 
-	private static TokenKey systemKey() {
-		return TokenKey.system("api", Set.of("api.read", "api.write"), null);
+	private TokenKey systemKey() {
+		return TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp), Set.of("api.read", "api.write"), null);
 	}
 
 	private static void awaitBarrier(CyclicBarrier barrier) {

@@ -15,9 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class InMemoryTokenCacheBadInputTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private final InMemoryTokenCache cache = new InMemoryTokenCache(4, 4, Duration.ofSeconds(30));
 
-	private final TokenKey key = TokenKey.system("api", Set.of("read"), null);
+	private final TokenKey key = TokenKey.system("api", CLIENT, Set.of("read"), null);
 
 	@Test
 	void aTokenThatNeverExpiresIsCachedWithoutOverflowingTheClock() {

@@ -25,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class InMemoryTokenCacheObservabilityTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
 
 	private final AtomicLong nanos = new AtomicLong();
@@ -48,15 +50,15 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void aFullTierReportsOneEvictionBySize() {
-		this.cache.put(TokenKey.system("a", List.of(), null), token("a"));
-		this.cache.put(TokenKey.system("b", List.of(), null), token("b"));
+		this.cache.put(TokenKey.system("a", CLIENT, List.of(), null), token("a"));
+		this.cache.put(TokenKey.system("b", CLIENT, List.of(), null), token("b"));
 		assertThat(this.evictions).containsExactly("SYSTEM SIZE");
 		assertThat(this.cache.size(TokenKind.SYSTEM)).isOne();
 	}
 
 	@Test
 	void anExpiredEntryIsReportedWhenMaintenanceRemovesIt() {
-		this.cache.put(TokenKey.user("a", "subject", List.of(), null), token("a"));
+		this.cache.put(TokenKey.user("a", CLIENT, "subject", List.of(), null), token("a"));
 		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
 		assertThat(this.cache.size(TokenKind.USER)).isZero();
 		assertThat(this.evictions).containsExactly("USER EXPIRED");
@@ -64,7 +66,7 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void anExpiredEntryIsReportedWhenAReadFindsIt() {
-		TokenKey key = TokenKey.system("a", List.of(), null);
+		TokenKey key = TokenKey.system("a", CLIENT, List.of(), null);
 		this.cache.put(key, token("a"));
 		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
 		assertThat(this.cache.get(key)).isNull();
@@ -74,17 +76,17 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void anExpiredEntryPushedOutByTheBoundIsReportedAsExpired() {
-		this.cache.put(TokenKey.system("a", List.of(), null), token("a"));
+		this.cache.put(TokenKey.system("a", CLIENT, List.of(), null), token("a"));
 		this.nanos.addAndGet(Duration.ofMinutes(10).toNanos());
-		this.cache.put(TokenKey.system("b", List.of(), null), token("b"));
+		this.cache.put(TokenKey.system("b", CLIENT, List.of(), null), token("b"));
 		assertThat(this.evictions).containsExactly("SYSTEM EXPIRED");
-		assertThat(this.cache.get(TokenKey.system("b", List.of(), null))).isNotNull();
+		assertThat(this.cache.get(TokenKey.system("b", CLIENT, List.of(), null))).isNotNull();
 	}
 
 	@Test
 	void anEntryLivesUntilItsDeadlineWhenTheTickerWraps() {
 		this.nanos.set(Long.MAX_VALUE - Duration.ofMinutes(1).toNanos());
-		TokenKey key = TokenKey.system("a", List.of(), null);
+		TokenKey key = TokenKey.system("a", CLIENT, List.of(), null);
 		this.cache.put(key, token("a"));
 		// lifetime 4m30s: five minutes to expiry minus the 30 s buffer
 		this.nanos.addAndGet(Duration.ofMinutes(4).toNanos());
@@ -96,7 +98,7 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void deletesAndReplacementsAreNotEvictions() {
-		TokenKey key = TokenKey.system("a", List.of(), null);
+		TokenKey key = TokenKey.system("a", CLIENT, List.of(), null);
 		this.cache.put(key, token("a"));
 		this.cache.put(key, token("b"));
 		this.cache.delete(key);
@@ -106,7 +108,7 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void entriesShowKeysAndExpiryButNoTokenValue() {
-		TokenKey user = TokenKey.user("exchange", "subject-token", List.of("read"), "orders");
+		TokenKey user = TokenKey.user("exchange", CLIENT, "subject-token", List.of("read"), "orders");
 		this.cache.put(user, token("secret-value"));
 		assertThat(this.cache.entries()).singleElement().satisfies((entry) -> {
 			assertThat(entry).isEqualTo(new TokenCacheEntry("exchange", TokenKind.USER, Set.of("read"), "orders",
@@ -117,9 +119,9 @@ class InMemoryTokenCacheObservabilityTests {
 
 	@Test
 	void deleteRegistrationRemovesOnlyThatRegistrationInBothTiers() {
-		this.cache.put(TokenKey.system("a", List.of(), null), token("1"));
-		this.cache.put(TokenKey.user("a", "s1", List.of(), null), token("2"));
-		this.cache.put(TokenKey.user("b", "s1", List.of(), null), token("3"));
+		this.cache.put(TokenKey.system("a", CLIENT, List.of(), null), token("1"));
+		this.cache.put(TokenKey.user("a", CLIENT, "s1", List.of(), null), token("2"));
+		this.cache.put(TokenKey.user("b", CLIENT, "s1", List.of(), null), token("3"));
 		assertThat(this.cache.deleteRegistration("a")).isEqualTo(2);
 		assertThat(this.cache.entries()).extracting(TokenCacheEntry::registrationId).containsExactly("b");
 		assertThat(this.evictions).isEmpty();

@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  */
 class InMemoryTokenCacheTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final Instant NOW = Instant.parse("2026-11-25T10:00:00Z");
 
 	private final AtomicLong nanos = new AtomicLong();
@@ -31,7 +33,7 @@ class InMemoryTokenCacheTests {
 	private final InMemoryTokenCache cache = new InMemoryTokenCache(2, 3, Duration.ofSeconds(30),
 			Clock.fixed(NOW, ZoneOffset.UTC), this.ticker);
 
-	private final TokenKey system = TokenKey.system("api", List.of("read"), null);
+	private final TokenKey system = TokenKey.system("api", CLIENT, List.of("read"), null);
 
 	@Test
 	void returnsWhatWasPut() {
@@ -90,12 +92,14 @@ class InMemoryTokenCacheTests {
 	@Test
 	void tiersAreBoundedSeparately() {
 		for (int i = 0; i < 10; i++) {
-			this.cache.put(TokenKey.user("exchange", "subject-" + i, List.of(), null), token("u" + i, Duration.ofMinutes(10)));
+			this.cache.put(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of(), null),
+					token("u" + i, Duration.ofMinutes(10)));
 			assertThat(this.cache.size(TokenKind.USER)).isLessThanOrEqualTo(3);
 		}
 		this.cache.put(this.system, token("s", Duration.ofMinutes(10)));
 		for (int i = 0; i < 10; i++) {
-			this.cache.put(TokenKey.user("exchange", "other-" + i, List.of(), null), token("o" + i, Duration.ofMinutes(10)));
+			this.cache.put(TokenKey.user("exchange", CLIENT, "other-" + i, List.of(), null),
+					token("o" + i, Duration.ofMinutes(10)));
 		}
 		assertThat(this.cache.size(TokenKind.USER)).isEqualTo(3);
 		assertThat(this.cache.get(this.system)).isNotNull();
@@ -104,7 +108,8 @@ class InMemoryTokenCacheTests {
 	@Test
 	void clearEmptiesBothTiers() {
 		this.cache.put(this.system, token("s", Duration.ofMinutes(10)));
-		this.cache.put(TokenKey.user("exchange", "subject", List.of(), null), token("u", Duration.ofMinutes(10)));
+		this.cache.put(TokenKey.user("exchange", CLIENT, "subject", List.of(), null),
+				token("u", Duration.ofMinutes(10)));
 		this.cache.clear();
 		assertThat(this.cache.size(TokenKind.SYSTEM)).isZero();
 		assertThat(this.cache.size(TokenKind.USER)).isZero();

@@ -27,6 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuthorizedTokensTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private final AuthorizedTokens tokens = new AuthorizedTokens(new RefreshSchedule(Duration.ZERO, Duration.ZERO));
 
 	private final ClientRegistration registration = ClientRegistration.withRegistrationId("api")
@@ -36,7 +38,7 @@ class AuthorizedTokensTests {
 		.tokenUri("http://127.0.0.1:9/token")
 		.build();
 
-	private final TokenKey key = TokenKey.system("api", List.of(), null);
+	private final TokenKey key = TokenKey.system("api", CLIENT, List.of(), null);
 
 	private final CachedToken token = new CachedToken("value", "Bearer", Set.of(), Instant.now(),
 			Instant.now().plus(Duration.ofHours(1)));

@@ -37,9 +37,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class CachingOAuth2AuthorizedClientManagerIT {
 
-	private static final TokenKey KEY = TokenKey.system("api", Set.of("api.read", "api.write"), null);
-
 	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	private final TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			Set.of("api.read", "api.write"), null);
 
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp);
 
@@ -53,7 +54,7 @@ class CachingOAuth2AuthorizedClientManagerIT {
 		this.contextRunner.withUserConfiguration(StoringUserManager.class).run((context) -> {
 			RestClient client = TokenCacheContexts.restClient(context);
 			callApi(client);
-			String first = context.getBean(TokenCache.class).get(KEY).tokenValue();
+			String first = context.getBean(TokenCache.class).get(this.key).tokenValue();
 			this.idp.revoke(first);
 			callApi(client);
 			callApi(client);
@@ -70,10 +71,10 @@ class CachingOAuth2AuthorizedClientManagerIT {
 			interceptor.setAuthorizationFailureHandler(context.getBean(TokenCacheAuthorizationFailureHandler.class));
 			RestClient client = RestClient.builder().requestInterceptor(interceptor).build();
 			callApi(client);
-			String first = context.getBean(TokenCache.class).get(KEY).tokenValue();
+			String first = context.getBean(TokenCache.class).get(this.key).tokenValue();
 			this.idp.revoke(first);
 			assertThatExceptionOfType(HttpClientErrorException.Unauthorized.class).isThrownBy(() -> callApi(client));
-			assertThat(context.getBean(TokenCache.class).get(KEY)).isNull();
+			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
 			callApi(client);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
@@ -85,17 +86,17 @@ class CachingOAuth2AuthorizedClientManagerIT {
 			RestClient client = TokenCacheContexts.restClient(context);
 			callApi(client);
 			TokenCache cache = context.getBean(TokenCache.class);
-			CachedToken old = cache.get(KEY);
+			CachedToken old = cache.get(this.key);
 			// Another caller has meanwhile replaced the token.
 			callApi(client);
 			CachedToken replacement = new CachedToken(this.idp.issuedTokens().iterator().next() + "-x", "Bearer",
 					old.scopes(), Instant.now(), Instant.now().plusSeconds(600));
-			cache.put(KEY, replacement);
+			cache.put(this.key, replacement);
 			this.idp.revoke(old.tokenValue());
 			CachingOAuth2AuthorizedClientManager manager = context.getBean(CachingOAuth2AuthorizedClientManager.class);
 			manager.invalidate(OAuth2AuthorizeRequest.withClientRegistrationId("api").principal("someone").build(),
 					new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, old.tokenValue(), null, null));
-			assertThat(cache.get(KEY)).isEqualTo(replacement);
+			assertThat(cache.get(this.key)).isEqualTo(replacement);
 		});
 	}
 

@@ -17,6 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DefaultTokenKeyResolverBadInputTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1:9/token");
+
 	private final DefaultTokenKeyResolver resolver = new DefaultTokenKeyResolver();
 
 	private final Authentication user = new TestingAuthenticationToken("user", null);
@@ -27,16 +29,17 @@ class DefaultTokenKeyResolverBadInputTests {
 		// and such a registration answers null from getScopes().
 		ClientRegistration registration = registration(null);
 		assertThat(registration.getScopes()).isNull();
-		assertThat(this.resolver.resolve(registration, this.user)).isEqualTo(TokenKey.system("api", Set.of(), null));
+		assertThat(this.resolver.resolve(registration, this.user)).isEqualTo(TokenKey.system("api", CLIENT,
+				Set.of(), null));
 	}
 
 	@Test
 	void aRepositoryThatBuildsANewRegistrationPerLookupDoesNotGrowTheResolver() {
 		for (int i = 0; i < 1000; i++) {
 			assertThat(this.resolver.resolve(registration("read"), this.user))
-				.isEqualTo(TokenKey.system("api", Set.of("read"), null));
+				.isEqualTo(TokenKey.system("api", CLIENT, Set.of("read"), null));
 		}
-		assertThat(this.resolver.systemKeyCount()).isOne();
+		assertThat(this.resolver.registrationCount()).isOne();
 	}
 
 	@Test

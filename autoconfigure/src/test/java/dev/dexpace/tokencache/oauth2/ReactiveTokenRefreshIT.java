@@ -18,9 +18,10 @@ import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
-import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
 import dev.dexpace.tokencache.test.MovableClock;
+import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -56,9 +57,10 @@ class ReactiveTokenRefreshIT {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
-	private static final TokenKey KEY = TokenKey.system("api", List.of("api.read"), null);
-
 	private final TestIdentityProvider idp = new TestIdentityProvider().lifetime(LIFETIME);
+
+	private final TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			List.of("api.read"), null);
 
 	private final AtomicLong nanos = new AtomicLong();
 
@@ -91,16 +93,16 @@ class ReactiveTokenRefreshIT {
 				.block(WAIT);
 			assertThat(tokens).hasSize(20).containsOnly(first);
 			await().until(() -> this.idp.tokenRequests() == 2);
-			assertThat(manager.isRefreshing(KEY)).isTrue();
+			assertThat(manager.isRefreshing(this.key)).isTrue();
 			assertThat(token(manager)).isEqualTo(first);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		}
 		finally {
 			tokenResponses.countDown();
 		}
-		await().until(() -> !this.cache.get(KEY).tokenValue().equals(first));
-		assertThat(token(manager)).isNotEqualTo(first).isEqualTo(this.cache.get(KEY).tokenValue());
-		await().until(() -> !manager.isRefreshing(KEY));
+		await().until(() -> !this.cache.get(this.key).tokenValue().equals(first));
+		assertThat(token(manager)).isNotEqualTo(first).isEqualTo(this.cache.get(this.key).tokenValue());
+		await().until(() -> !manager.isRefreshing(this.key));
 		assertThat(this.idp.tokenRequests()).isEqualTo(2);
 	}
 
@@ -110,7 +112,7 @@ class ReactiveTokenRefreshIT {
 		String first = token(manager);
 		moveToBeforeExpiry(Duration.ofSeconds(95));
 		assertThat(token(manager)).isEqualTo(first);
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 		assertThat(this.idp.tokenRequests()).isEqualTo(1);
 	}
 
@@ -123,7 +125,7 @@ class ReactiveTokenRefreshIT {
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThat(token(manager)).isEqualTo(first);
 		// The retrying refresh is started off the caller's thread.
-		await().until(() -> manager.isRefreshing(KEY));
+		await().until(() -> manager.isRefreshing(this.key));
 		// While the retries run, callers do not wait for the identity provider: a caller
 		// that sent a token request now would hang on the held response.
 		CountDownLatch tokenResponses = this.idp.holdTokenResponses();
@@ -134,9 +136,9 @@ class ReactiveTokenRefreshIT {
 			tokenResponses.countDown();
 		}
 		this.idp.failTokenRequests(0);
-		await().until(() -> this.cache.get(KEY) != null);
+		await().until(() -> this.cache.get(this.key) != null);
 		assertThat(token(manager)).isNotEqualTo(first);
-		await().until(() -> !manager.isRefreshing(KEY));
+		await().until(() -> !manager.isRefreshing(this.key));
 	}
 
 	@Test
@@ -149,7 +151,7 @@ class ReactiveTokenRefreshIT {
 		CountDownLatch release = fill(full);
 		try {
 			assertThat(token(manager)).isEqualTo(first);
-			assertThat(manager.isRefreshing(KEY)).isFalse();
+			assertThat(manager.isRefreshing(this.key)).isFalse();
 		}
 		finally {
 			release.countDown();
@@ -217,7 +219,7 @@ class ReactiveTokenRefreshIT {
 		moveToBeforeExpiry(Duration.ofSeconds(-1));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThatExceptionOfType(OAuth2AuthorizationException.class).isThrownBy(() -> token(manager));
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 	}
 
 	@Test
@@ -228,7 +230,7 @@ class ReactiveTokenRefreshIT {
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 400, "invalid_client");
 		assertThatExceptionOfType(OAuth2AuthorizationException.class).isThrownBy(() -> token(manager))
 			.satisfies((ex) -> assertThat(ex.getError().getErrorCode()).isEqualTo("invalid_client"));
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 		assertThat(this.idp.tokenRequests()).isEqualTo(2);
 	}
 
@@ -240,7 +242,7 @@ class ReactiveTokenRefreshIT {
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThatExceptionOfType(OAuth2AuthorizationException.class)
 			.isThrownBy(() -> manager.reauthorize(request, client.getAccessToken()).block(WAIT));
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 	}
 
 	@Test
@@ -311,7 +313,7 @@ class ReactiveTokenRefreshIT {
 	 * because the identity provider stamps them with the real time.
 	 */
 	private void moveToBeforeExpiry(Duration beforeExpiry) {
-		Instant target = this.cache.get(KEY).expiresAt().minus(beforeExpiry);
+		Instant target = this.cache.get(this.key).expiresAt().minus(beforeExpiry);
 		Duration duration = Duration.between(this.clock.instant(), target);
 		this.nanos.addAndGet(duration.toNanos());
 		this.clock.advance(duration);

@@ -28,6 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RetryAfterTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
 	@Test
@@ -76,7 +78,7 @@ class RetryAfterTests {
 		List<Long> attemptStarts = new CopyOnWriteArrayList<>();
 		CountDownLatch secondAttempt = new CountDownLatch(1);
 		try (BackgroundRefresher refresher = new BackgroundRefresher()) {
-			TokenKey key = TokenKey.system("api", Set.of(), null);
+			TokenKey key = TokenKey.system("api", CLIENT, Set.of(), null);
 			refresher.start(key, System.currentTimeMillis(), (attempt) -> {
 				attemptStarts.add(System.nanoTime());
 				if (attempt == 0) {

@@ -21,9 +21,11 @@ class SubjectTokensTests {
 
 	private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
-	private static final TokenKey SYSTEM = TokenKey.system("api", List.of("api.read"), null);
+	private static final String CLIENT = TokenKey.clientDigest("app", "https://idp.example.com/token");
 
-	private static final TokenKey USER = TokenKey.user("exchange", "subject", List.of("api.read"), null);
+	private static final TokenKey SYSTEM = TokenKey.system("api", CLIENT, List.of("api.read"), null);
+
+	private static final TokenKey USER = TokenKey.user("exchange", CLIENT, "subject", List.of("api.read"), null);
 
 	@Test
 	void aUserTokenIsBoundedByTheSubjectTokenThatExpiresFirst() {

@@ -38,6 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TokenIsolationPropertyTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final List<String> REGISTRATIONS = List.of("api", "api2", "orders", "Orders", "api ");
 
 	private static final List<AuthorizationGrantType> GRANTS = List.of(AuthorizationGrantType.CLIENT_CREDENTIALS,
@@ -150,8 +152,9 @@ class TokenIsolationPropertyTests {
 		}
 
 		TokenKey key() {
-			return (this.kind == TokenKind.SYSTEM) ? TokenKey.system(this.registration, this.scopes, this.audience)
-					: TokenKey.user(this.registration, this.subject, this.scopes, this.audience);
+			return (this.kind == TokenKind.SYSTEM) ? TokenKey.system(this.registration, CLIENT,
+					this.scopes, this.audience)
+					: TokenKey.user(this.registration, CLIENT, this.subject, this.scopes, this.audience);
 		}
 
 		boolean sameRequestAs(KeyParts other) {

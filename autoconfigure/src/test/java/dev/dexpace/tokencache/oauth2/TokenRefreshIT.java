@@ -44,9 +44,10 @@ class TokenRefreshIT {
 
 	private static final Duration BUFFER = Duration.ofSeconds(30);
 
-	private static final TokenKey KEY = TokenKey.system("api", List.of("api.read"), null);
-
 	private final TestIdentityProvider idp = new TestIdentityProvider().lifetime(LIFETIME);
+
+	private final TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			List.of("api.read"), null);
 
 	private final AtomicLong nanos = new AtomicLong();
 
@@ -83,8 +84,8 @@ class TokenRefreshIT {
 		finally {
 			tokenResponses.countDown();
 		}
-		await().until(() -> !this.cache.get(KEY).tokenValue().equals(first));
-		assertThat(token(manager)).isNotEqualTo(first).isEqualTo(this.cache.get(KEY).tokenValue());
+		await().until(() -> !this.cache.get(this.key).tokenValue().equals(first));
+		assertThat(token(manager)).isNotEqualTo(first).isEqualTo(this.cache.get(this.key).tokenValue());
 		assertThat(this.idp.tokenRequests()).isEqualTo(2);
 	}
 
@@ -105,7 +106,7 @@ class TokenRefreshIT {
 				assertThat(token(manager)).isEqualTo(first);
 				return this.idp.tokenRequests() == 2;
 			});
-			assertThat(manager.isRefreshing(KEY)).isTrue();
+			assertThat(manager.isRefreshing(this.key)).isTrue();
 		}
 		finally {
 			tokenResponses.countDown();
@@ -120,7 +121,7 @@ class TokenRefreshIT {
 		String first = token(manager);
 		moveToBeforeExpiry(Duration.ofSeconds(95));
 		assertThat(token(manager)).isEqualTo(first);
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 		assertThat(this.idp.tokenRequests()).isEqualTo(1);
 	}
 
@@ -132,7 +133,7 @@ class TokenRefreshIT {
 		moveToBeforeExpiry(Duration.ofSeconds(20));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThat(token(manager)).isEqualTo(first);
-		assertThat(manager.isRefreshing(KEY)).isTrue();
+		assertThat(manager.isRefreshing(this.key)).isTrue();
 		// While the retries run, callers do not wait for the identity provider: a caller
 		// that sent a token request now would hang on the held response.
 		CountDownLatch tokenResponses = this.idp.holdTokenResponses();
@@ -143,9 +144,9 @@ class TokenRefreshIT {
 			tokenResponses.countDown();
 		}
 		this.idp.failTokenRequests(0);
-		await().until(() -> this.cache.get(KEY) != null);
+		await().until(() -> this.cache.get(this.key) != null);
 		assertThat(token(manager)).isNotEqualTo(first);
-		await().until(() -> !manager.isRefreshing(KEY));
+		await().until(() -> !manager.isRefreshing(this.key));
 	}
 
 	@Test
@@ -155,7 +156,7 @@ class TokenRefreshIT {
 		moveToBeforeExpiry(Duration.ofSeconds(-1));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
 		assertThatExceptionOfType(OAuth2AuthorizationException.class).isThrownBy(() -> token(manager));
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 	}
 
 	@Test
@@ -166,7 +167,7 @@ class TokenRefreshIT {
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 400, "invalid_client");
 		assertThatExceptionOfType(OAuth2AuthorizationException.class).isThrownBy(() -> token(manager))
 			.satisfies((ex) -> assertThat(ex.getError().getErrorCode()).isEqualTo("invalid_client"));
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 		assertThat(this.idp.tokenRequests()).isEqualTo(2);
 	}
 
@@ -177,11 +178,11 @@ class TokenRefreshIT {
 		moveToBeforeExpiry(Duration.ofSeconds(55));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 401, "invalid_client");
 		assertThat(token(manager)).isEqualTo(first);
-		await().until(() -> this.idp.tokenRequests() == 2 && !manager.isRefreshing(KEY));
+		await().until(() -> this.idp.tokenRequests() == 2 && !manager.isRefreshing(this.key));
 		for (int i = 0; i < 20; i++) {
 			assertThat(token(manager)).isEqualTo(first);
 		}
-		assertThat(manager.isRefreshing(KEY)).isFalse();
+		assertThat(manager.isRefreshing(this.key)).isFalse();
 		assertThat(this.idp.tokenRequests()).isEqualTo(2);
 	}
 
@@ -253,7 +254,7 @@ class TokenRefreshIT {
 	 * because the identity provider stamps them with the real time.
 	 */
 	private void moveToBeforeExpiry(Duration beforeExpiry) {
-		Instant target = this.cache.get(KEY).expiresAt().minus(beforeExpiry);
+		Instant target = this.cache.get(this.key).expiresAt().minus(beforeExpiry);
 		Duration duration = Duration.between(this.clock.instant(), target);
 		this.nanos.addAndGet(duration.toNanos());
 		this.clock.advance(duration);

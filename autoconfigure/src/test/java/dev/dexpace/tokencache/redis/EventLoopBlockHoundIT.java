@@ -13,6 +13,7 @@ import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -44,6 +45,8 @@ import static org.awaitility.Awaitility.await;
  * BlockHound stays installed for the life of the JVM.
  */
 class EventLoopBlockHoundIT {
+
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -100,7 +103,7 @@ class EventLoopBlockHoundIT {
 	void theBlockingRedisCacheCalledOnAReactorThreadWouldBeCaught() throws Exception {
 		try (RedisCaches caches = new RedisCaches(redis.port())) {
 			RedisTokenCache blocking = caches.create();
-			Mono.fromSupplier(() -> blocking.get(TokenKey.system("api", List.of(), null)))
+			Mono.fromSupplier(() -> blocking.get(TokenKey.system("api", CLIENT, List.of(), null)))
 				.subscribeOn(Schedulers.parallel())
 				.block(WAIT);
 		}
@@ -158,7 +161,8 @@ class EventLoopBlockHoundIT {
 	private void exercise(ApplicationContext context) {
 		WebClient client = ReactiveTokenCacheContexts.webClient(context);
 		ReactiveTokenCache cache = context.getBean(ReactiveTokenCache.class);
-		TokenKey key = TokenKey.system("api", List.of("api.read", "api.write"), null);
+		TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+				List.of("api.read", "api.write"), null);
 		// Cold cache: 64 concurrent calls, each started on a non-blocking Reactor thread.
 		CountDownLatch tokenResponses = this.idp.holdTokenResponses();
 		CompletableFuture<List<Integer>> cold = Flux.range(0, 64)

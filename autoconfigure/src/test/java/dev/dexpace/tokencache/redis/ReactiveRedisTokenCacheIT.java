@@ -33,6 +33,8 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class ReactiveRedisTokenCacheIT {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
 	private static final byte[] KEY = new byte[32];
@@ -43,7 +45,7 @@ class ReactiveRedisTokenCacheIT {
 
 	private final List<AutoCloseable> resources = new java.util.ArrayList<>();
 
-	private final TokenKey key = TokenKey.system("api", List.of("api.read"), null);
+	private final TokenKey key = TokenKey.system("api", CLIENT, List.of("api.read"), null);
 
 	@AfterEach
 	void close() throws Exception {
@@ -112,7 +114,7 @@ class ReactiveRedisTokenCacheIT {
 		try (RawRedis raw = new RawRedis(this.redis.port())) {
 			raw.set("someone-else:key", new byte[] { 1 });
 			Flux.range(0, 1200)
-				.flatMap((i) -> cache.put(TokenKey.system("api-" + i, List.of(), null), token("t" + i)))
+				.flatMap((i) -> cache.put(TokenKey.system("api-" + i, CLIENT, List.of(), null), token("t" + i)))
 				.blockLast(Duration.ofSeconds(30));
 			assertThat(raw.keys()).hasSize(1201);
 			cache.clear().block(Duration.ofSeconds(30));

@@ -35,6 +35,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisClusterIT {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final int SLOTS = 16_384;
 
 	private static final List<RedisProcess> nodes = new ArrayList<>();
@@ -76,7 +78,7 @@ class RedisClusterIT {
 		try (RedisTokenCache cache = RedisTokenCache.builder(factory).build()) {
 			assertThat(cache.warmUp(Duration.ofSeconds(10))).isTrue();
 			List<TokenKey> keys = IntStream.range(0, 30)
-				.mapToObj((i) -> TokenKey.system("api-" + i, List.of("api.read"), null))
+				.mapToObj((i) -> TokenKey.system("api-" + i, CLIENT, List.of("api.read"), null))
 				.toList();
 			keys.forEach((key) -> cache.put(key, token("opaque-" + key.registrationId())));
 			for (RawRedis raw : raws) {
@@ -115,7 +117,7 @@ class RedisClusterIT {
 				RedisTokenCache blocking = RedisTokenCache.builder(factory).build()) {
 			assertThat(cache.warmUp(wait)).isTrue();
 			List<TokenKey> keys = IntStream.range(0, 30)
-				.mapToObj((i) -> TokenKey.system("reactive-" + i, List.of("api.read"), null))
+				.mapToObj((i) -> TokenKey.system("reactive-" + i, CLIENT, List.of("api.read"), null))
 				.toList();
 			keys.forEach((key) -> cache.put(key, token("opaque-" + key.registrationId())).block(wait));
 			for (RawRedis raw : raws) {
@@ -155,7 +157,8 @@ class RedisClusterIT {
 					RedisContexts.callApi(TokenCacheContexts.restClient(context), idp);
 					assertThat(idp.tokenRequests()).isOne();
 					String redisKey = context.getBean(RedisTokenCache.class)
-						.redisKey(TokenKey.system("api", List.of("api.read", "api.write"), null));
+						.redisKey(TokenKey.system("api", TokenCacheContexts.clientDigest(idp),
+								List.of("api.read", "api.write"), null));
 					assertThat(raws.stream().filter((raw) -> raw.keys().contains(redisKey))).hasSize(1);
 					context.getBean(RedisTokenCache.class).clear();
 				});

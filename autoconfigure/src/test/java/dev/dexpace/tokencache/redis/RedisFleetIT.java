@@ -68,7 +68,8 @@ class RedisFleetIT extends RedisProcessTests {
 			.run((context) -> {
 				RedisContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
 				RedisTokenCache cache = context.getBean(RedisTokenCache.class);
-				String redisKey = cache.redisKey(TokenKey.system("api", List.of("api.read", "api.write"), null));
+				String redisKey = cache.redisKey(TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+						List.of("api.read", "api.write"), null));
 				long pttl = this.raw.pttl(redisKey);
 				long bound = expectedLifetime.minus(buffer).toMillis();
 				assertThat(pttl).as("PTTL of %s", shape)

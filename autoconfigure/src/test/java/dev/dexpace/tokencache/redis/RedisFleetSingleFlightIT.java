@@ -26,11 +26,12 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisFleetSingleFlightIT extends RedisProcessTests {
 
+	private final TokenKey apiKey = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			List.of("api.read", "api.write"), null);
+
 	private static final int INSTANCES = 4;
 
 	private static final int THREADS = 16;
-
-	private static final TokenKey API = TokenKey.system("api", List.of("api.read", "api.write"), null);
 
 	private final ExecutorService pool = Fleet.pool(INSTANCES * THREADS + 1);
 
@@ -133,9 +134,9 @@ class RedisFleetSingleFlightIT extends RedisProcessTests {
 			.withBean(Fleet.LeaseWaits.class, Fleet.LeaseWaits::new);
 	}
 
-	private static String lockKey(ApplicationContext context) {
+	private String lockKey(ApplicationContext context) {
 		RedisTokenCache cache = context.getBean(RedisTokenCache.class);
-		String redisKey = cache.redisKey(API);
+		String redisKey = cache.redisKey(this.apiKey);
 		return redisKey.replace(RedisTokenCache.DEFAULT_KEY_PREFIX, RedisTokenCache.DEFAULT_KEY_PREFIX + "lock:");
 	}
 

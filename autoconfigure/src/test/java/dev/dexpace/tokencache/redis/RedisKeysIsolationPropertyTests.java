@@ -21,6 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RedisKeysIsolationPropertyTests {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private final RedisKeys keys = new RedisKeys(RedisTokenCache.DEFAULT_KEY_PREFIX);
 
 	@Property(tries = 3000)
@@ -30,7 +32,7 @@ class RedisKeysIsolationPropertyTests {
 
 	@Property(tries = 500)
 	void aRedisKeyNeverHoldsTheSubject(@ForAll("subjects") String subject) {
-		TokenKey key = TokenKey.user("api", subject, List.of("read"), null);
+		TokenKey key = TokenKey.user("api", CLIENT, subject, List.of("read"), null);
 		assertThat(this.keys.of(key)).doesNotContain(subject).startsWith("dexpace:token-cache:user:api:");
 	}
 
@@ -44,7 +46,8 @@ class RedisKeysIsolationPropertyTests {
 		Arbitrary<String> subjects = Arbitraries.of("subject-token-alice-0123456789", "subject-token-bob-0123456789");
 		return Combinators.combine(registrations, Arbitraries.of(TokenKind.class), scopes, audiences, subjects)
 			.as((registration, kind, scope, audience, subject) -> (kind == TokenKind.SYSTEM)
-					? TokenKey.system(registration, scope, audience) : TokenKey.user(registration, subject, scope, audience));
+					? TokenKey.system(registration, CLIENT,
+							scope, audience) : TokenKey.user(registration, CLIENT, subject, scope, audience));
 	}
 
 	@Provide

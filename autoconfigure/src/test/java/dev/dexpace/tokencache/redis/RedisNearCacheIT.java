@@ -32,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisNearCacheIT extends RedisProcessTests {
 
-	private static final TokenKey API = TokenKey.system("api", List.of("api.read", "api.write"), null);
+	private final TokenKey apiKey = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			List.of("api.read", "api.write"), null);
 
 	@Test
 	void withTheNearCacheACachedCallSendsNoRedisCommand() {
@@ -87,7 +88,7 @@ class RedisNearCacheIT extends RedisProcessTests {
 			nearCache(b).onInvalidation(invalidated::countDown);
 			a.getBean(RedisTokenCache.class).clear();
 			assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
-			assertThat(b.getBean(RedisTokenCache.class).get(API)).isNull();
+			assertThat(b.getBean(RedisTokenCache.class).get(this.apiKey)).isNull();
 			assertThat(nearCache(b).size()).isZero();
 		}));
 	}
@@ -120,15 +121,15 @@ class RedisNearCacheIT extends RedisProcessTests {
 		runner().run((context) -> {
 			RedisTokenCache cache = context.getBean(RedisTokenCache.class);
 			RedisContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
-			String redisKey = cache.redisKey(API);
+			String redisKey = cache.redisKey(this.apiKey);
 			// Make the Redis key short-lived behind the cache's back, with no message.
 			nearCache(context).invalidateAll();
 			this.raw.commands().pexpire(RawRedis.bytes(redisKey), 400);
-			CachedToken copied = cache.get(API);
+			CachedToken copied = cache.get(this.apiKey);
 			assertThat(copied).as("read through the near cache").isNotNull();
 			assertThat(nearCache(context).size()).isOne();
 			await().atMost(Duration.ofSeconds(10)).until(() -> !this.raw.exists(redisKey));
-			assertThat(cache.get(API)).as("the copy expired with its Redis key").isNull();
+			assertThat(cache.get(this.apiKey)).as("the copy expired with its Redis key").isNull();
 		});
 	}
 

@@ -24,11 +24,12 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisNearCacheOutageIT {
 
-	private static final TokenKey API = TokenKey.system("api", List.of("api.read", "api.write"), null);
-
 	private static final Duration WAIT = Duration.ofSeconds(60);
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	private final TokenKey apiKey = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
+			List.of("api.read", "api.write"), null);
 
 	private final RedisProcess redis = RedisProcess.launch();
 
@@ -79,7 +80,7 @@ class RedisNearCacheOutageIT {
 				// goes to Redis.
 				CountDownLatch invalidated = new CountDownLatch(1);
 				nearA.onInvalidation(invalidated::countDown);
-				b.getBean(RedisTokenCache.class).delete(API);
+				b.getBean(RedisTokenCache.class).delete(this.apiKey);
 				assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
 				assertThat(nearA.size()).isZero();
 				raw.commands().configResetstat();

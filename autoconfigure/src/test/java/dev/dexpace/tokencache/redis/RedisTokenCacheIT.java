@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,6 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RedisTokenCacheIT {
 
+	private static final String CLIENT = TokenKey.clientDigest("app", "http://127.0.0.1/token");
+
 	private static final byte[] ENCRYPTION_KEY = Base64.getDecoder()
 		.decode("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=");
 
@@ -39,7 +42,7 @@ class RedisTokenCacheIT {
 
 	private RedisCaches caches;
 
-	private final TokenKey key = TokenKey.system("api", List.of("api.read"), null);
+	private final TokenKey key = TokenKey.system("api", CLIENT, List.of("api.read"), null);
 
 	@BeforeAll
 	static void startRedis() {
@@ -96,7 +99,7 @@ class RedisTokenCacheIT {
 	void aTokenWithNoLifetimeLeftAfterTheBufferIsNotWritten() {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		cache.put(this.key, token("opaque-short", Duration.ofSeconds(20)));
-		cache.put(TokenKey.system("other", List.of(), null), token("opaque-expired", Duration.ofSeconds(-5)));
+		cache.put(TokenKey.system("other", CLIENT, List.of(), null), token("opaque-expired", Duration.ofSeconds(-5)));
 		assertThat(this.raw.keys()).isEmpty();
 	}
 
@@ -172,8 +175,8 @@ class RedisTokenCacheIT {
 	@Test
 	void foreignAndCorruptValuesAreMissesThatAreDeletedAndCounted() {
 		RedisTokenCache cache = this.caches.create();
-		TokenKey foreign = TokenKey.system("foreign", List.of(), null);
-		TokenKey truncated = TokenKey.system("truncated", List.of(), null);
+		TokenKey foreign = TokenKey.system("foreign", CLIENT, List.of(), null);
+		TokenKey truncated = TokenKey.system("truncated", CLIENT, List.of(), null);
 		this.raw.set(cache.redisKey(foreign), "hello".getBytes(StandardCharsets.UTF_8));
 		byte[] valid = new TokenValueCodec(null).encode(cache.redisKey(truncated),
 				token("opaque-1", Duration.ofMinutes(10)));
@@ -211,7 +214,7 @@ class RedisTokenCacheIT {
 	@Test
 	void aSealedValueCopiedToAnotherKeyDoesNotOpen() {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
-		TokenKey other = TokenKey.system("other", List.of("api.read"), null);
+		TokenKey other = TokenKey.system("other", CLIENT, List.of("api.read"), null);
 		cache.put(this.key, token("opaque-sealed", Duration.ofMinutes(10)));
 		this.raw.set(cache.redisKey(other), this.raw.get(cache.redisKey(this.key)));
 		assertThat(cache.get(other)).isNull();
@@ -232,7 +235,7 @@ class RedisTokenCacheIT {
 		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		List<String> tokens = List.of("opaque-secret-1", "opaque-secret-2", "opaque-secret-3");
 		for (int i = 0; i < tokens.size(); i++) {
-			cache.put(TokenKey.user("exchange", "subject-" + i, List.of("api.read"), null),
+			cache.put(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null),
 					token(tokens.get(i), Duration.ofMinutes(10)));
 		}
 		List<String> keys = this.raw.keys();
@@ -242,7 +245,7 @@ class RedisTokenCacheIT {
 			tokens.forEach((token) -> assertThat(value).doesNotContain(token));
 		}
 		for (int i = 0; i < tokens.size(); i++) {
-			assertThat(cache.get(TokenKey.user("exchange", "subject-" + i, List.of("api.read"), null)))
+			assertThat(cache.get(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null)))
 				.extracting(CachedToken::tokenValue)
 				.isEqualTo(tokens.get(i));
 		}
@@ -261,7 +264,8 @@ class RedisTokenCacheIT {
 		RedisTokenCache cache = this.caches.create();
 		RedisTokenCache otherPrefix = this.caches.create((builder) -> builder.keyPrefix("other-app:"));
 		for (int i = 0; i < 1_200; i++) {
-			cache.put(TokenKey.system("api-" + i, List.of(), null), token("opaque-" + i, Duration.ofMinutes(10)));
+			cache.put(TokenKey.system("api-" + i, CLIENT,
+					List.of(), null), token("opaque-" + i, Duration.ofMinutes(10)));
 		}
 		otherPrefix.put(this.key, token("opaque-other", Duration.ofMinutes(10)));
 		this.raw.set("unrelated", "value".getBytes(StandardCharsets.UTF_8));
@@ -276,6 +280,35 @@ class RedisTokenCacheIT {
 		this.raw.set("app1x:unrelated", "value".getBytes(StandardCharsets.UTF_8));
 		cache.clear();
 		assertThat(this.raw.keys()).containsExactly("app1x:unrelated");
+	}
+
+	@Test
+	void deletingARegistrationLeavesARegistrationWhoseIdStartsWithItsIdAndAColon() {
+		RedisTokenCache cache = this.caches.create();
+		TokenKey a = TokenKey.system("a", CLIENT, List.of(), null);
+		TokenKey aUser = TokenKey.user("a", CLIENT, "subject", List.of(), null);
+		TokenKey ab = TokenKey.system("a:b", CLIENT, List.of(), null);
+		TokenKey abUser = TokenKey.user("a:b", CLIENT, "subject", List.of(), null);
+		for (TokenKey key : List.of(a, aUser, ab, abUser)) {
+			cache.put(key, token("opaque-" + key.registrationId(), Duration.ofMinutes(10)));
+		}
+		assertThat(cache.deleteRegistration("a")).isEqualTo(2);
+		assertThat(this.raw.keys()).containsExactlyInAnyOrder(cache.redisKey(ab), cache.redisKey(abUser));
+		assertThat(cache.entries()).extracting(TokenCacheEntry::registrationId).containsOnly("a:b");
+	}
+
+	@Test
+	void deletingARegistrationWithGlobCharactersInItsIdRemovesOnlyItsOwnTokens() {
+		RedisTokenCache cache = this.caches.create();
+		List<String> registrations = List.of("a*", "a?", "[ab]", "a", "ab", "b", "a\\");
+		for (String registration : registrations) {
+			cache.put(TokenKey.system(registration, CLIENT, List.of(), null),
+					token("opaque-" + registration, Duration.ofMinutes(10)));
+		}
+		for (String registration : List.of("a*", "a?", "[ab]", "a\\")) {
+			assertThat(cache.deleteRegistration(registration)).as("tokens of %s deleted", registration).isOne();
+		}
+		assertThat(cache.entries()).extracting(TokenCacheEntry::registrationId).containsOnly("a", "ab", "b");
 	}
 
 	private static CachedToken token(String value, Duration lifetime) {

@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.test;
 
+import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -50,6 +51,16 @@ public final class TokenCacheContexts {
 				"spring.security.oauth2.client.registration.exchange.scope=api.read",
 				"spring.security.oauth2.client.registration.exchange.provider=idp",
 				"spring.security.oauth2.client.provider.idp.token-uri=" + idp.tokenUri() };
+	}
+
+	/**
+	 * The client digest of the registrations of {@link #runner(TestIdentityProvider)}:
+	 * client {@code app} at the identity provider's token endpoint.
+	 * @param idp the identity provider
+	 * @return the client digest its keys hold
+	 */
+	public static String clientDigest(TestIdentityProvider idp) {
+		return TokenKey.clientDigest("app", idp.tokenUri());
 	}
 
 	/**

@@ -95,7 +95,9 @@ public class HitPathBenchmark {
 
 		InMemoryTokenCache cache = new InMemoryTokenCache(32, 256, Duration.ofSeconds(30));
 		this.cache = cache;
-		this.key = TokenKey.system("api", Set.of("api.read"), null);
+		// The key the caching manager resolves for the registration above.
+		this.key = TokenKey.system("api", TokenKey.clientDigest("app", "http://127.0.0.1:9/token"), Set.of("api.read"),
+				null);
 		cache.put(this.key, new CachedToken("token-value", "Bearer",
 				Set.of("api.read"), now, now.plus(Duration.ofHours(1))));
 		AuthorizedClientServiceOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceOAuth2AuthorizedClientManager(

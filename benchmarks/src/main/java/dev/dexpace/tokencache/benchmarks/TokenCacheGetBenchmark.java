@@ -51,7 +51,8 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 @State(Scope.Benchmark)
 public class TokenCacheGetBenchmark {
 
-	private static final TokenKey KEY = TokenKey.system("api", List.of("api.read", "api.write"), null);
+	private static final TokenKey KEY = TokenKey.system("api", TokenKey.clientDigest("app", "http://127.0.0.1/token"),
+			List.of("api.read", "api.write"), null);
 
 	private RedisServer redisServer;
 
