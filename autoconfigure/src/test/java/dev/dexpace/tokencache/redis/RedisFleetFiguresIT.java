@@ -118,7 +118,11 @@ class RedisFleetFiguresIT {
 		ExecutorService pool = Fleet.pool(INSTANCES * THREADS);
 		try (TestIdentityProvider idp = new TestIdentityProvider()) {
 			ApplicationContextRunner runner = RedisContexts.runner(idp, redis.port())
-				.withPropertyValues("dexpace.token-cache.redis.lock.enabled=" + lock)
+				.withPropertyValues("dexpace.token-cache.redis.lock.enabled=" + lock,
+						// A holder on 2 busy cores may take longer than the default 5 s
+						// lease, and waiters would take over: this test counts token
+						// requests, not takeovers (RedisFleetSingleFlightIT does).
+						"dexpace.token-cache.redis.lock.lease=60s")
 				.withBean(Fleet.MissProbe.class, Fleet.MissProbe::new);
 			CountDownLatch gate = holdUntilAllMissed ? idp.holdTokenResponses() : new CountDownLatch(0);
 			runner.run((a) -> runner.run((b) -> runner.run((c) -> runner.run((d) -> {
