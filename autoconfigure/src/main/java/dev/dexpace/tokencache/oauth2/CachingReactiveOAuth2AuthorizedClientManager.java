@@ -373,8 +373,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
 		OAuth2AccessToken replacing = accessToken(current);
 		try {
+			// A TimeoutException, not block(Duration)'s IllegalStateException: a slow
+			// identity provider is worth trying again, a programming error is not.
 			this.flights.run(key, () -> load(key, registration, authorizeRequest, replacing))
-				.block(REFRESH_ATTEMPT_BOUND);
+				.timeout(REFRESH_ATTEMPT_BOUND)
+				.block();
 			return this.refresher.succeeded(key, attempt);
 		}
 		catch (RuntimeException ex) {

@@ -1,14 +1,20 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
 import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.HttpStatusCodeException;
+import org.springframework.web.client.RestClientException;
 
 /**
  * Tells a token request that may succeed when tried again (the identity provider is down,
@@ -31,13 +37,21 @@ final class TokenRequestErrors {
 	 * Return whether trying the same token request again cannot help.
 	 * @param failure what the token request threw
 	 * @return {@code true} for an error the identity provider will answer again, such as
-	 * {@code invalid_client}; {@code false} for server errors, timeouts and I/O errors
+	 * {@code invalid_client}, and for an error that is not the identity provider's at all
+	 * (a programming or configuration error, such as a delegate manager that needs a
+	 * servlet request it does not have); {@code false} for server errors, timeouts and
+	 * I/O errors
 	 */
 	static boolean isPermanent(Throwable failure) {
+		boolean fromTheIdentityProvider = false;
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof OAuth2AuthorizationException oauth2
-					&& PERMANENT.contains(oauth2.getError().getErrorCode())) {
-				return true;
+			if (cause instanceof OAuth2AuthorizationException oauth2) {
+				if (PERMANENT.contains(oauth2.getError().getErrorCode())) {
+					return true;
+				}
+				// Another code (server_error, invalid_token_response): the status or I/O
+				// error it wraps, if any, decides.
+				fromTheIdentityProvider = true;
 			}
 			if (cause instanceof HttpClientErrorException status) {
 				// 401 and 403 from a token endpoint mean bad client credentials; 408 and
@@ -45,11 +59,28 @@ final class TokenRequestErrors {
 				int code = status.getStatusCode().value();
 				return code != 408 && code != 429;
 			}
+			fromTheIdentityProvider |= isTransport(cause);
 			if (cause.getCause() == cause) {
 				break;
 			}
 		}
-		return false;
+		return !fromTheIdentityProvider;
+	}
+
+	/**
+	 * Whether a failure comes from talking to the identity provider (I/O, a timeout, an
+	 * HTTP client or a full pool of our own), rather than from the code that asked. The
+	 * WebClient and Netty types are matched by name: WebFlux is optional.
+	 */
+	private static boolean isTransport(Throwable cause) {
+		if (cause instanceof IOException || cause instanceof UncheckedIOException || cause instanceof TimeoutException
+				|| cause instanceof RestClientException || cause instanceof TokenEndpointBusyException
+				|| cause instanceof RejectedExecutionException || cause instanceof CancellationException) {
+			return true;
+		}
+		String type = cause.getClass().getName();
+		return type.startsWith("org.springframework.web.") || type.startsWith("io.netty.")
+				|| type.startsWith("reactor.netty.");
 	}
 
 	/**

@@ -84,6 +84,22 @@ class RefreshScheduleTests {
 	}
 
 	@Test
+	void anErrorThatIsNotTheIdentityProvidersIsPermanent() {
+		// Spring's DefaultOAuth2AuthorizedClientManager outside a servlet request
+		assertThat(TokenRequestErrors.isPermanent(new IllegalArgumentException("servletRequest cannot be null")))
+			.isTrue();
+		assertThat(TokenRequestErrors.isPermanent(new NullPointerException())).isTrue();
+		assertThat(TokenRequestErrors.isPermanent(new IllegalStateException(new ClassCastException()))).isTrue();
+		assertThat(TokenRequestErrors.isPermanent(new IllegalStateException(new java.net.ConnectException())))
+			.isFalse();
+		assertThat(TokenRequestErrors.isPermanent(new java.util.concurrent.TimeoutException())).isFalse();
+		assertThat(TokenRequestErrors.isPermanent(new java.io.UncheckedIOException(new java.io.IOException())))
+			.isFalse();
+		assertThat(TokenRequestErrors.isPermanent(new OAuth2AuthorizationException(new OAuth2Error("server_error"))))
+			.isFalse();
+	}
+
+	@Test
 	void errorsOfTheRequestItselfArePermanentServerAndNetworkErrorsAreNot() {
 		for (String code : List.of("invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
 				"unsupported_grant_type", "invalid_scope")) {
