@@ -17,18 +17,15 @@ import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantReq
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveTokenExchangeTokenResponseClient;
-import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The reactive twin of {@link TokenResponseClients}: Spring Security's WebClient-based
  * token response clients, reading the token response with an
  * {@link ExpiryResolvingTokenResponseBodyExtractor} so that the expiry is resolved from the
- * raw response, and sending an access-token subject as an access token in token exchange.
- * Their {@link WebClient} is a plain one, not Boot's builder: the builder carries the
- * token cache filter, which needs these clients.
+ * raw response, and sending the token-exchange parameters of
+ * {@link TokenExchangeParameters}. Their {@link WebClient} is a plain one, not Boot's
+ * builder: the builder carries the token cache filter, which needs these clients.
  */
 final class ReactiveTokenResponseClients {
 
@@ -36,14 +33,14 @@ final class ReactiveTokenResponseClients {
 
 	private final ExpiryResolvingTokenResponseBodyExtractor bodyExtractor;
 
-	private final Map<String, TokenCacheProperties.Registration> registrations;
+	private final TokenExchangeParameters tokenExchangeParameters;
 
 	private final Duration timeout;
 
 	ReactiveTokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
 			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
 		this.bodyExtractor = new ExpiryResolvingTokenResponseBodyExtractor(responseConverter);
-		this.registrations = registrations;
+		this.tokenExchangeParameters = new TokenExchangeParameters(registrations);
 		this.timeout = timeout;
 	}
 
@@ -54,7 +51,7 @@ final class ReactiveTokenResponseClients {
 	ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
 		WebClientReactiveTokenExchangeTokenResponseClient client = configure(
 				new WebClientReactiveTokenExchangeTokenResponseClient());
-		client.addParametersConverter(this::subjectTokenType);
+		client.setParametersConverter(this.tokenExchangeParameters);
 		return bounded(client);
 	}
 
@@ -77,15 +74,6 @@ final class ReactiveTokenResponseClients {
 		client.setWebClient(this.webClient);
 		client.setBodyExtractor(this.bodyExtractor);
 		return client;
-	}
-
-	private MultiValueMap<String, String> subjectTokenType(TokenExchangeGrantRequest grantRequest) {
-		TokenCacheProperties.Registration settings = this.registrations
-			.get(grantRequest.getClientRegistration().getRegistrationId());
-		String type = (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
-		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
-		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE, type);
-		return parameters;
 	}
 
 }

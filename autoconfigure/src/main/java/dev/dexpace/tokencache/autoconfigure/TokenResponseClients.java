@@ -11,23 +11,19 @@ import org.springframework.http.converter.FormHttpMessageConverter;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
-import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
-import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.core.http.converter.OAuth2AccessTokenResponseHttpMessageConverter;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
 
 /**
  * Builds Spring Security's token response clients so that the expiry is resolved from the
  * raw token response, before Spring Security reads a missing {@code expires_in} as one
- * second.
+ * second, and token exchange sends the parameters of {@link TokenExchangeParameters}.
  */
 final class TokenResponseClients {
 
 	private final RestClient restClient;
 
-	private final Map<String, TokenCacheProperties.Registration> registrations;
+	private final TokenExchangeParameters tokenExchangeParameters;
 
 	TokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
 			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
@@ -42,7 +38,7 @@ final class TokenResponseClients {
 			.requestInterceptor(TokenEndpointResponses.guard(timeout))
 			.defaultStatusHandler(TokenEndpointResponses.errorHandler())
 			.build());
-		this.registrations = registrations;
+		this.tokenExchangeParameters = new TokenExchangeParameters(registrations);
 	}
 
 	/**
@@ -66,7 +62,7 @@ final class TokenResponseClients {
 	RestClientTokenExchangeTokenResponseClient tokenExchange() {
 		RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
 		client.setRestClient(this.restClient);
-		client.addParametersConverter(this::subjectTokenType);
+		client.setParametersConverter(this.tokenExchangeParameters);
 		return client;
 	}
 
@@ -74,19 +70,6 @@ final class TokenResponseClients {
 		RestClientJwtBearerTokenResponseClient client = new RestClientJwtBearerTokenResponseClient();
 		client.setRestClient(this.restClient);
 		return client;
-	}
-
-	/**
-	 * Spring Security sends a {@code Jwt} subject as {@code …:jwt}; identity providers
-	 * expect {@code …:access_token} for an access token (RFC 8693 section 3).
-	 */
-	private MultiValueMap<String, String> subjectTokenType(TokenExchangeGrantRequest grantRequest) {
-		TokenCacheProperties.Registration settings = this.registrations
-			.get(grantRequest.getClientRegistration().getRegistrationId());
-		String type = (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
-		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
-		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE, type);
-		return parameters;
 	}
 
 }

@@ -36,6 +36,9 @@ import com.sun.net.httpserver.HttpServer;
  * answers 401 {@code invalid_token} otherwise; {@code GET /elsewhere} stands for a host
  * that must never see a token and records the {@code Authorization} headers it receives.
  * <p>
+ * Like a real identity provider, the token endpoint answers a request that repeats a form
+ * parameter with {@code 400 invalid_request} ("duplicated parameter").
+ * <p>
  * For bad-input and fault tests the token endpoint can answer with any body built around
  * a fresh token, with an error status and headers, hold its answer (a hang, or a slow
  * identity provider), or drop the connection without an answer. Every token it hands out
@@ -298,13 +301,20 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	private void token(HttpExchange exchange) throws IOException {
 		try (exchange) {
-			Map<String, String> parameters = form(exchange.getRequestBody());
+			Form form = form(exchange.getRequestBody());
+			Map<String, String> parameters = form.parameters();
 			String subjectToken = parameters.get("subject_token");
 			if (subjectToken != null && this.watched) {
 				SecretLeakDetector.watch(subjectToken);
 			}
 			this.tokenRequests.incrementAndGet();
 			this.tokenRequestParameters.add(parameters);
+			if (form.repeated()) {
+				// As Keycloak and Spring Authorization Server do (RFC 6749 section 3.2).
+				respond(exchange, 400, "{\"error\":\"invalid_request\",\"error_description\":\"duplicated parameter\"}",
+						null);
+				return;
+			}
 			await(this.tokenGate.get());
 			CountDownLatch next = this.nextTokenGate.getAndSet(null);
 			if (next != null) {
@@ -408,17 +418,27 @@ public final class TestIdentityProvider implements AutoCloseable {
 		}
 	}
 
-	private static Map<String, String> form(InputStream body) throws IOException {
+	private static Form form(InputStream body) throws IOException {
 		Map<String, String> parameters = new LinkedHashMap<>();
+		boolean repeated = false;
 		String text = new String(body.readAllBytes(), StandardCharsets.UTF_8);
 		for (String pair : text.split("&")) {
 			int equals = pair.indexOf('=');
 			if (equals > 0) {
-				parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
-						URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+				String name = URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8);
+				String value = URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+				repeated |= parameters.put(name, value) != null;
 			}
 		}
-		return parameters;
+		return new Form(parameters, repeated);
+	}
+
+	/**
+	 * The parameters of a form body (the last value of each) and whether a name occurred
+	 * more than once.
+	 */
+	private record Form(Map<String, String> parameters, boolean repeated) {
+
 	}
 
 	/**

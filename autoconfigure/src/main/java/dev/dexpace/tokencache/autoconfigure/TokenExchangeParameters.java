@@ -1,0 +1,61 @@
+package dev.dexpace.tokencache.autoconfigure;
+
+import java.util.Map;
+
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.AbstractWebClientReactiveOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+
+/**
+ * The token-exchange form parameters that differ from Spring Security's, decided once for
+ * the RestClient and the WebClient token clients: {@code subject_token_type} is the one
+ * configured for the registration ({@code registration.<id>.subject-token-type}, by
+ * default {@code …:access_token}), where Spring Security sends a {@code Jwt} subject as
+ * {@code …:jwt}, which identity providers reject for an access token (RFC 8693 section
+ * 3).
+ * <p>
+ * Register it with {@code setParametersConverter}, never {@code addParametersConverter}:
+ * both {@link AbstractRestClientOAuth2AccessTokenResponseClient} and
+ * {@link AbstractWebClientReactiveOAuth2AccessTokenResponseClient} start from Spring
+ * Security's default parameters and then <em>set</em> the ones this converter returns,
+ * replacing a parameter of the same name, whereas {@code addParametersConverter}
+ * <em>appends</em> them and the request carries {@code subject_token_type} twice, which
+ * identity providers answer with {@code 400 invalid_request} (RFC 6749 section 3.2:
+ * request parameters must not be included more than once).
+ */
+final class TokenExchangeParameters implements Converter<TokenExchangeGrantRequest, MultiValueMap<String, String>> {
+
+	private final Map<String, TokenCacheProperties.Registration> registrations;
+
+	TokenExchangeParameters(Map<String, TokenCacheProperties.Registration> registrations) {
+		this.registrations = registrations;
+	}
+
+	/**
+	 * Return the parameters that replace Spring Security's of the same name.
+	 * @param grantRequest the token-exchange grant request
+	 * @return the replacing parameters, one value each
+	 */
+	@Override
+	public MultiValueMap<String, String> convert(TokenExchangeGrantRequest grantRequest) {
+		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
+		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE,
+				subjectTokenType(grantRequest.getClientRegistration().getRegistrationId()));
+		return parameters;
+	}
+
+	/**
+	 * Return the {@code subject_token_type} sent for a registration.
+	 * @param registrationId the registration id
+	 * @return the configured token type, or the access token type when none is configured
+	 */
+	String subjectTokenType(String registrationId) {
+		TokenCacheProperties.Registration settings = this.registrations.get(registrationId);
+		return (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
+	}
+
+}
