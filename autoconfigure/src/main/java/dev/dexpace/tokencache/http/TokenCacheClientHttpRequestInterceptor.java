@@ -31,7 +31,12 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * attribute; requests that name none are sent untouched, so a token never reaches a host
  * it was not meant for. When the API answers 401 ({@code invalid_token} or a bare 401)
  * the sent token is deleted from the cache, only while the cache still holds it, and the
- * request is retried once with a new token if retrying is on.
+ * request is retried once with a new token if retrying is on. The retry sends the same
+ * bytes: Spring Framework buffers the body of every request that passes through an
+ * interceptor, streaming bodies ({@code StreamingHttpOutputMessage.Body},
+ * {@code InputStreamResource}) included, so the body handed to
+ * {@link #intercept(HttpRequest, byte[], ClientHttpRequestExecution)} is complete and can be
+ * sent again.
  * <p>
  * The principal comes from Spring Security's
  * {@link RequestAttributePrincipalResolver#principal(String) principal attribute}, then

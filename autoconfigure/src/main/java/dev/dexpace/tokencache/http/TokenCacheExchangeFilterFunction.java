@@ -8,6 +8,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
+import org.springframework.http.client.reactive.ClientHttpRequest;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.AuthorityUtils;
@@ -20,6 +21,8 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.web.ClientAttributes;
 import org.springframework.security.oauth2.client.web.reactive.function.client.ServerOAuth2AuthorizedClientExchangeFilterFunction;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.web.reactive.function.BodyInserter;
+import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
@@ -34,7 +37,10 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
  * untouched, so a token never reaches a host it was not meant for. When the API answers
  * 401 ({@code invalid_token} or a bare 401) the sent token is deleted from the cache, only
  * while the cache still holds it, and the request is retried once with a new token if
- * retrying is on. A 403 deletes nothing.
+ * retrying is on and its body can be sent again exactly: a request without a body, or
+ * one whose body the first attempt wrote to its end within 256 KiB, which the retry
+ * sends again byte for byte, with the same body headers (see {@link ReplayableBody}).
+ * Any other request gets the 401. A 403 deletes nothing.
  * <p>
  * The principal comes from the servlet filter's
  * {@code ServletOAuth2AuthorizedClientExchangeFilterFunction.authentication(...)}
@@ -93,12 +99,30 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 	private Mono<ClientResponse> exchange(ClientRequest request, ExchangeFunction next,
 			OAuth2AuthorizeRequest authorizeRequest, OAuth2AuthorizedClient client) {
 		OAuth2AccessToken sent = client.getAccessToken();
-		return next.exchange(bearer(request, sent)).flatMap((response) -> {
+		ClientRequest first = bearer(request, sent);
+		// A retry sends exactly what the first attempt sent: a request without a body as
+		// it is, any other body only as the first attempt recorded it.
+		ReplayableBody body = null;
+		if (this.retryOnUnauthorized && this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager
+				&& request.body() != BodyInserters.empty()) {
+			body = new ReplayableBody(first.headers(), ReplayableBody.MAX_BYTES);
+			first = ClientRequest.from(first).body(body.recording(request.body())).build();
+		}
+		ReplayableBody recorded = body;
+		return next.exchange(first).flatMap((response) -> {
 			if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
 					|| !UnauthorizedResponses.tokenRejected(response.statusCode(), response.headers().asHttpHeaders())) {
 				return Mono.just(response);
 			}
 			if (!this.retryOnUnauthorized) {
+				return caching.invalidate(authorizeRequest, sent).thenReturn(response);
+			}
+			BodyInserter<?, ? super ClientHttpRequest> again = (recorded != null) ? recorded.replay() : request.body();
+			if (again == null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Token for registration '" + authorizeRequest.getClientRegistrationId()
+							+ "' rejected with 401; not retried: the request body cannot be sent again exactly");
+				}
 				return caching.invalidate(authorizeRequest, sent).thenReturn(response);
 			}
 			if (logger.isDebugEnabled()) {
@@ -108,7 +132,9 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 			return caching.reauthorize(authorizeRequest, sent)
 				.onErrorResume((ex) -> response.releaseBody().then(Mono.error(ex)))
 				.flatMap((renewed) -> response.releaseBody()
-					.then(next.exchange(bearer(request, renewed.getAccessToken()))))
+					.then(next.exchange(ClientRequest.from(bearer(request, renewed.getAccessToken()))
+						.body(again)
+						.build())))
 				.switchIfEmpty(Mono.just(response));
 		});
 	}
