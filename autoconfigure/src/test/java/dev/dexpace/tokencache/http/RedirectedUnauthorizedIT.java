@@ -166,8 +166,9 @@ class RedirectedUnauthorizedIT {
 			.withPropertyValues("spring.http.clients.reactive.connector=" + connector);
 	}
 
-	private static TokenKey systemKey() {
-		return TokenKey.system("api", Set.of("api.read", "api.write"), null);
+	private TokenKey systemKey() {
+		return TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp), Set.of("api.read", "api.write"),
+				null);
 	}
 
 }

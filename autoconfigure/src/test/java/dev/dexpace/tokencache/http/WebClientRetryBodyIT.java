@@ -13,6 +13,7 @@ import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.http.RecordingApi.Received;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
+import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -184,8 +185,9 @@ class WebClientRetryBodyIT {
 		return bytes;
 	}
 
-	private static TokenKey systemKey() {
-		return TokenKey.system("api", Set.of("api.read", "api.write"), null);
+	private TokenKey systemKey() {
+		return TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp), Set.of("api.read", "api.write"),
+				null);
 	}
 
 }

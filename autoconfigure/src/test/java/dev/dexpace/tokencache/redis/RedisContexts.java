@@ -28,7 +28,10 @@ final class RedisContexts {
 		return TokenCacheContexts.runner(idp)
 			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
 			.withPropertyValues("dexpace.token-cache.type=redis", "spring.data.redis.host=127.0.0.1",
-					"spring.data.redis.port=" + port);
+					"spring.data.redis.port=" + port,
+					// On 2 busy cores a healthy Redis can take longer than the 200 ms
+					// default; tests of timeouts and outages set their own.
+					"dexpace.token-cache.redis.timeout=5s");
 	}
 
 	/**
