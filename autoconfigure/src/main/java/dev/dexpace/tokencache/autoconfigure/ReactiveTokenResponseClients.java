@@ -1,7 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Duration;
-import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseBodyExtractor;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
@@ -36,12 +35,12 @@ final class ReactiveTokenResponseClients {
 
 	private final ExpiryResolvingTokenResponseBodyExtractor bodyExtractor;
 
-	private final Map<String, TokenCacheProperties.Registration> registrations;
+	private final RegistrationSettings registrations;
 
 	private final Duration timeout;
 
 	ReactiveTokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
+			RegistrationSettings registrations, Duration timeout) {
 		this.bodyExtractor = new ExpiryResolvingTokenResponseBodyExtractor(responseConverter);
 		this.registrations = registrations;
 		this.timeout = timeout;

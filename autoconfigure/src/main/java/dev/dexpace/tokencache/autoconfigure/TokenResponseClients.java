@@ -2,7 +2,6 @@ package dev.dexpace.tokencache.autoconfigure;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
@@ -27,10 +26,10 @@ final class TokenResponseClients {
 
 	private final RestClient restClient;
 
-	private final Map<String, TokenCacheProperties.Registration> registrations;
+	private final RegistrationSettings registrations;
 
 	TokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
+			RegistrationSettings registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
 		this.restClient = RedactedTokenRequests.of(RestClient.builder()
