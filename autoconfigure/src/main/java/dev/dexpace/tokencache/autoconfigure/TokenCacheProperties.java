@@ -89,7 +89,10 @@ public class TokenCacheProperties implements InitializingBean {
 	private Duration tokenRequestTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * Per client registration settings, keyed by registration id.
+	 * Per client registration settings, keyed by registration id. A key from an
+	 * environment variable (PARTNERAPI) matches the registration whose id is the same in
+	 * lower case without dashes, dots or underscores (partner-api); a key that matches no
+	 * client registration, or two of them, stops start-up.
 	 */
 	private final Map<String, Registration> registration = new LinkedHashMap<>();
 
