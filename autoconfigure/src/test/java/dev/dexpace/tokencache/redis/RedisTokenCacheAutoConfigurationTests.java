@@ -158,6 +158,19 @@ class RedisTokenCacheAutoConfigurationTests {
 	}
 
 	@Test
+	void theStartUpFailureReportForAWrongPreviousEncryptionKeyNamesTheEntryButNotTheKey(CapturedOutput output) {
+		String shortKey = "c2l4dGVlbi1ieXRlcy1rZXk=";
+		SpringApplication application = new SpringApplication(TokenCacheOnly.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		assertThatException().isThrownBy(() -> application.run("--dexpace.token-cache.type=redis",
+				"--dexpace.token-cache.redis.previous-encryption-keys=" + shortKey));
+		assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+			.contains("dexpace.token-cache.redis.previous-encryption-keys[0]")
+			.contains("remove it from the list")
+			.doesNotContain(shortKey);
+	}
+
+	@Test
 	void previousEncryptionKeysAreReadWithoutEncryptionAndNeverShown(CapturedOutput output) {
 		this.contextRunner
 			.withPropertyValues("dexpace.token-cache.type=redis",
