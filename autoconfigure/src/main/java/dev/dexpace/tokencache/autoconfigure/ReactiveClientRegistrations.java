@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -25,6 +26,20 @@ final class ReactiveClientRegistrations {
 	static ReactiveClientRegistrationRepository of(BeanFactory beanFactory) {
 		return of(beanFactory.getBeanProvider(ReactiveClientRegistrationRepository.class),
 				beanFactory.getBeanProvider(ClientRegistrationRepository.class));
+	}
+
+	/**
+	 * Return the repository the registrations come from, reactive or blocking, as
+	 * {@link #of(BeanFactory)} picks it.
+	 * @param beanFactory the bean factory
+	 * @return the repository, or {@code null} if there is none or several
+	 */
+	static @Nullable Object source(BeanFactory beanFactory) {
+		ReactiveClientRegistrationRepository reactive = beanFactory
+			.getBeanProvider(ReactiveClientRegistrationRepository.class)
+			.getIfUnique();
+		return (reactive != null) ? reactive
+				: beanFactory.getBeanProvider(ClientRegistrationRepository.class).getIfUnique();
 	}
 
 	static ReactiveClientRegistrationRepository of(ObjectProvider<ReactiveClientRegistrationRepository> reactive,

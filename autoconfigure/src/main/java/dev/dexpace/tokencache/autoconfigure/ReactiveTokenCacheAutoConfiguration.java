@@ -72,9 +72,11 @@ public final class ReactiveTokenCacheAutoConfiguration {
 				ObjectProvider<ReactiveOAuth2AuthorizedClientService> authorizedClientService) {
 			Clock clock = Clock.systemUTC();
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
+			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
+					ReactiveClientRegistrations.source(beanFactory));
 			ReactiveTokenResponseClients clients = new ReactiveTokenResponseClients(
-					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getRegistration(), properties.getTokenRequestTimeout());
+					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock), settings,
+					properties.getTokenRequestTimeout());
 			TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

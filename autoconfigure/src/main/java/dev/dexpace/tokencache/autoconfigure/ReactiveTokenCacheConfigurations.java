@@ -56,6 +56,7 @@ final class ReactiveTokenCacheConfigurations {
 				.keyPrefix(redis.getKeyPrefix())
 				.expiryBuffer(properties.getExpiryBuffer())
 				.encryptionKey(redis.encryptionKeyBytes())
+				.previousEncryptionKeys(redis.previousEncryptionKeyBytes())
 				.timeout(redis.getTimeout())
 				.failureThreshold(redis.getFailureThreshold())
 				.openDuration(redis.getOpenDuration())

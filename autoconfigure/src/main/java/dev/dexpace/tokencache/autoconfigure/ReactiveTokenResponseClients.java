@@ -1,7 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Duration;
-import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseBodyExtractor;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
@@ -38,7 +37,7 @@ final class ReactiveTokenResponseClients {
 	private final Duration timeout;
 
 	ReactiveTokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
+			RegistrationSettings registrations, Duration timeout) {
 		this.bodyExtractor = new ExpiryResolvingTokenResponseBodyExtractor(responseConverter);
 		this.tokenExchangeParameters = new TokenExchangeParameters(registrations);
 		this.timeout = timeout;

@@ -42,6 +42,7 @@ class RedisTokenCacheConfiguration {
 			.keyPrefix(redis.getKeyPrefix())
 			.expiryBuffer(properties.getExpiryBuffer())
 			.encryptionKey(redis.encryptionKeyBytes())
+			.previousEncryptionKeys(redis.previousEncryptionKeyBytes())
 			.timeout(redis.getTimeout())
 			.failureThreshold(redis.getFailureThreshold())
 			.openDuration(redis.getOpenDuration())

@@ -78,7 +78,8 @@ public final class TokenCacheAutoConfiguration {
 			Clock clock = Clock.systemUTC();
 			TokenResponseClients clients = new TokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getRegistration(), properties.getTokenRequestTimeout());
+					RegistrationSettings.of(properties.getRegistration(), registrations),
+					properties.getTokenRequestTimeout());
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();

@@ -1,8 +1,10 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
@@ -87,7 +89,10 @@ public class TokenCacheProperties implements InitializingBean {
 	private Duration tokenRequestTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * Per client registration settings, keyed by registration id.
+	 * Per client registration settings, keyed by registration id. A key from an
+	 * environment variable (PARTNERAPI) matches the registration whose id is the same in
+	 * lower case without dashes, dots or underscores (partner-api); a key that matches no
+	 * client registration, or two of them, stops start-up.
 	 */
 	private final Map<String, Registration> registration = new LinkedHashMap<>();
 
@@ -274,6 +279,13 @@ public class TokenCacheProperties implements InitializingBean {
 		private @Nullable String encryptionKey;
 
 		/**
+		 * Base64-encoded 256-bit AES keys that values may still be sealed with, read but
+		 * never used to seal. To rotate the key, move the old encryption-key here and set a
+		 * new one; remove it once the values it sealed have expired.
+		 */
+		private List<String> previousEncryptionKeys = new ArrayList<>();
+
+		/**
 		 * How long one Redis operation of the token cache may take before it is treated as
 		 * a miss and the token is fetched from the identity provider.
 		 */
@@ -325,6 +337,14 @@ public class TokenCacheProperties implements InitializingBean {
 			this.encryptionKey = encryptionKey;
 		}
 
+		public List<String> getPreviousEncryptionKeys() {
+			return this.previousEncryptionKeys;
+		}
+
+		public void setPreviousEncryptionKeys(List<String> previousEncryptionKeys) {
+			this.previousEncryptionKeys = previousEncryptionKeys;
+		}
+
 		public Duration getTimeout() {
 			return this.timeout;
 		}
@@ -354,11 +374,34 @@ public class TokenCacheProperties implements InitializingBean {
 		 * @return the 32-byte key, or {@code null} if none is set
 		 */
 		byte @Nullable [] encryptionKeyBytes() {
-			if (this.encryptionKey == null || this.encryptionKey.isBlank()) {
-				return null;
+			return (this.encryptionKey != null && !this.encryptionKey.isBlank()) ? decodeKey(this.encryptionKey) : null;
+		}
+
+		/**
+		 * Return the decoded previous encryption keys, leaving out blank entries.
+		 * @return the 32-byte keys
+		 * @throws InvalidEncryptionKeyException if one of them is not a 256-bit key
+		 */
+		List<byte[]> previousEncryptionKeyBytes() {
+			List<byte[]> keys = new ArrayList<>(this.previousEncryptionKeys.size());
+			for (int i = 0; i < this.previousEncryptionKeys.size(); i++) {
+				String encoded = this.previousEncryptionKeys.get(i);
+				if (encoded == null || encoded.isBlank()) {
+					continue;
+				}
+				byte[] key = decodeKey(encoded);
+				if (key == null) {
+					throw new InvalidEncryptionKeyException(
+							CONFIG_PREFIX + ".redis.previous-encryption-keys[" + i + "]");
+				}
+				keys.add(key);
 			}
+			return keys;
+		}
+
+		private static byte @Nullable [] decodeKey(String encoded) {
 			try {
-				byte[] key = Base64.getDecoder().decode(this.encryptionKey.strip());
+				byte[] key = Base64.getDecoder().decode(encoded.strip());
 				return (key.length == 32) ? key : null;
 			}
 			catch (IllegalArgumentException ex) {
@@ -392,6 +435,7 @@ public class TokenCacheProperties implements InitializingBean {
 				// Never echo the value: even a wrong key may be a real secret with a typo.
 				throw new InvalidEncryptionKeyException(CONFIG_PREFIX + ".redis.encryption-key");
 			}
+			previousEncryptionKeyBytes();
 		}
 
 

@@ -41,6 +41,13 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 		return lock.isEnabled() ? "on (lease " + TokenCacheProperties.format(lock.getLease()) + ")" : "off";
 	}
 
+	/**
+	 * How many previous keys are read, only when there are any: how many, never which.
+	 */
+	private static String previousKeys(int count) {
+		return (count > 0) ? " (reads " + count + " previous " + ((count == 1) ? "key" : "keys") + ")" : "";
+	}
+
 	private static String nearCache(TokenCacheProperties.Redis.NearCache nearCache) {
 		return nearCache.isEnabled() ? "on (max-size " + nearCache.getMaxSize() + ", time-to-live "
 				+ TokenCacheProperties.format(nearCache.getTimeToLive()) + ")" : "off";
@@ -66,6 +73,7 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 				.append(TokenCacheProperties.format(redis.getOpenDuration()))
 				.append(", encryption=")
 				.append((redis.encryptionKeyBytes() != null) ? "on" : "off")
+				.append(previousKeys(redis.previousEncryptionKeyBytes().size()))
 				.append(", lock=")
 				.append(lock(redis.getLock()))
 				.append(", near-cache=")

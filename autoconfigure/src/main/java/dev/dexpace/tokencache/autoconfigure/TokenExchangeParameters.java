@@ -1,7 +1,5 @@
 package dev.dexpace.tokencache.autoconfigure;
 
-import java.util.Map;
-
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.AbstractWebClientReactiveOAuth2AccessTokenResponseClient;
@@ -29,9 +27,9 @@ import org.springframework.util.MultiValueMap;
  */
 final class TokenExchangeParameters implements Converter<TokenExchangeGrantRequest, MultiValueMap<String, String>> {
 
-	private final Map<String, TokenCacheProperties.Registration> registrations;
+	private final RegistrationSettings registrations;
 
-	TokenExchangeParameters(Map<String, TokenCacheProperties.Registration> registrations) {
+	TokenExchangeParameters(RegistrationSettings registrations) {
 		this.registrations = registrations;
 	}
 

@@ -2,7 +2,6 @@ package dev.dexpace.tokencache.autoconfigure;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.Map;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 
@@ -26,7 +25,7 @@ final class TokenResponseClients {
 	private final TokenExchangeParameters tokenExchangeParameters;
 
 	TokenResponseClients(ExpiryResolvingTokenResponseConverter responseConverter,
-			Map<String, TokenCacheProperties.Registration> registrations, Duration timeout) {
+			RegistrationSettings registrations, Duration timeout) {
 		OAuth2AccessTokenResponseHttpMessageConverter messageConverter = new OAuth2AccessTokenResponseHttpMessageConverter();
 		messageConverter.setAccessTokenResponseConverter(responseConverter);
 		this.restClient = RedactedTokenRequests.of(RestClient.builder()

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,6 +84,8 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 
 	private final AtomicLong corruptValues = new AtomicLong();
 
+	private final AtomicLong unreadableValues = new AtomicLong();
+
 	private final Object connectionMonitor = new Object();
 
 	private final Duration leaseTime;
@@ -94,7 +97,7 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 	private ReactiveRedisTokenCache(Builder builder) {
 		this.connectionFactory = builder.connectionFactory;
 		this.keys = new RedisKeys(builder.keyPrefix);
-		this.codec = new TokenValueCodec((builder.encryptionKey != null) ? new AesGcmSealer(builder.encryptionKey) : null);
+		this.codec = TokenValueCodec.of(builder.encryptionKey, builder.previousEncryptionKeys);
 		this.expiryBuffer = builder.expiryBuffer;
 		this.clock = builder.clock;
 		if (builder.timeout.isNegative() || builder.timeout.isZero()) {
@@ -323,7 +326,10 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 			}
 			return compareAndDelete(redisKey, value).then(Mono.empty());
 		}
-		if (logger.isDebugEnabled()) {
+		if (decoded instanceof TokenValueCodec.Unreadable unreadable) {
+			TokenValueCodec.logUnreadable(logger, this.unreadableValues.incrementAndGet(), redisKey, unreadable);
+		}
+		else if (logger.isDebugEnabled()) {
 			logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "
 					+ ((TokenValueCodec.Unsupported) decoded).version() + ")");
 		}
@@ -449,6 +455,15 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 	}
 
 	/**
+	 * Return how many values were left in Redis because this instance cannot open them
+	 * (see {@link RedisTokenCache#unreadableValues()}).
+	 * @return the number of unreadable values
+	 */
+	public long unreadableValues() {
+		return this.unreadableValues.get();
+	}
+
+	/**
 	 * Return whether Redis is currently skipped after repeated failures.
 	 * @return whether the circuit breaker is open
 	 */
@@ -505,6 +520,8 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 
 		private byte @Nullable [] encryptionKey;
 
+		private List<byte[]> previousEncryptionKeys = List.of();
+
 		private Duration timeout = Duration.ofMillis(200);
 
 		private int failureThreshold = 5;
@@ -555,6 +572,24 @@ public final class ReactiveRedisTokenCache implements ReactiveTokenCache, Reacti
 						+ " bytes (256 bits), not " + encryptionKey.length + " bytes");
 			}
 			this.encryptionKey = (encryptionKey != null) ? encryptionKey.clone() : null;
+			return this;
+		}
+
+		/**
+		 * Also open values sealed with these keys (default: none), never sealing with
+		 * them: the keys a fleet used before the current one, while values they sealed may
+		 * still be in Redis.
+		 * @param previousEncryptionKeys the 256-bit keys
+		 * @return this builder
+		 */
+		public Builder previousEncryptionKeys(List<byte[]> previousEncryptionKeys) {
+			for (byte[] key : previousEncryptionKeys) {
+				if (key.length != AesGcmSealer.KEY_BYTES) {
+					throw new IllegalArgumentException("A previous encryption key must be " + AesGcmSealer.KEY_BYTES
+							+ " bytes (256 bits), not " + key.length + " bytes");
+				}
+			}
+			this.previousEncryptionKeys = previousEncryptionKeys.stream().map(byte[]::clone).toList();
 			return this;
 		}
 

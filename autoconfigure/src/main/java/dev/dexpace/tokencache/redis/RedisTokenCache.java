@@ -54,9 +54,11 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * removes what it finds with {@code UNLINK}.</li>
  * </ul>
  * Values are encoded by a versioned codec and, when an encryption key is set, sealed with
- * AES-GCM bound to their Redis key. A value that does not decode or open is a miss; it is
- * deleted and counted. A value from a newer version of this library is a miss, left to
- * its TTL.
+ * AES-GCM bound to their Redis key. A value that does not decode, or that one of our keys
+ * sealed and that does not open, is a miss; it is deleted and counted. A value from a
+ * newer version of this library, or one this instance cannot open (sealed with a key it
+ * does not have, or plain while it encrypts: another instance's during a rolling change
+ * of the encryption settings), is a miss left to its TTL.
  * <p>
  * A slow or unreachable Redis never fails a call: {@code get}, {@code put} and
  * {@code delete} give up after a short timeout and a circuit breaker stops trying Redis
@@ -114,6 +116,8 @@ public final class RedisTokenCache
 
 	private final AtomicLong corruptValues = new AtomicLong();
 
+	private final AtomicLong unreadableValues = new AtomicLong();
+
 	private final Duration leaseTime;
 
 	private final @Nullable NearCache nearCache;
@@ -123,7 +127,7 @@ public final class RedisTokenCache
 	private RedisTokenCache(Builder builder) {
 		this.connectionFactory = builder.connectionFactory;
 		this.keys = new RedisKeys(builder.keyPrefix);
-		this.codec = new TokenValueCodec((builder.encryptionKey != null) ? new AesGcmSealer(builder.encryptionKey) : null);
+		this.codec = TokenValueCodec.of(builder.encryptionKey, builder.previousEncryptionKeys);
 		this.expiryBuffer = builder.expiryBuffer;
 		this.clock = builder.clock;
 		this.guard = new RedisFaultGuard(builder.timeout, builder.failureThreshold, builder.openDuration,
@@ -456,6 +460,9 @@ public final class RedisTokenCache
 			compareAndDelete(redisKey, value);
 			this.listener.invalidated(kind, TokenCacheListener.InvalidationCause.CORRUPT);
 		}
+		else if (decoded instanceof TokenValueCodec.Unreadable unreadable) {
+			TokenValueCodec.logUnreadable(logger, this.unreadableValues.incrementAndGet(), redisKey, unreadable);
+		}
 		else if (logger.isDebugEnabled()) {
 			logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "
 					+ ((TokenValueCodec.Unsupported) decoded).version() + ")");
@@ -499,6 +506,16 @@ public final class RedisTokenCache
 	 */
 	public long corruptValues() {
 		return this.corruptValues.get();
+	}
+
+	/**
+	 * Return how many values were left in Redis because this instance cannot open them:
+	 * sealed with a key it does not have, or plain while it encrypts. During a rolling
+	 * change of the encryption settings these are another instance's values, not damage.
+	 * @return the number of unreadable values
+	 */
+	public long unreadableValues() {
+		return this.unreadableValues.get();
 	}
 
 	/**
@@ -551,6 +568,8 @@ public final class RedisTokenCache
 
 		private byte @Nullable [] encryptionKey;
 
+		private List<byte[]> previousEncryptionKeys = List.of();
+
 		private Duration timeout = Duration.ofMillis(200);
 
 		private int failureThreshold = 5;
@@ -601,6 +620,24 @@ public final class RedisTokenCache
 						+ " bytes (256 bits), not " + encryptionKey.length + " bytes");
 			}
 			this.encryptionKey = (encryptionKey != null) ? encryptionKey.clone() : null;
+			return this;
+		}
+
+		/**
+		 * Also open values sealed with these keys (default: none), never sealing with
+		 * them: the keys a fleet used before the current one, while values they sealed may
+		 * still be in Redis.
+		 * @param previousEncryptionKeys the 256-bit keys
+		 * @return this builder
+		 */
+		public Builder previousEncryptionKeys(List<byte[]> previousEncryptionKeys) {
+			for (byte[] key : previousEncryptionKeys) {
+				if (key.length != AesGcmSealer.KEY_BYTES) {
+					throw new IllegalArgumentException("A previous encryption key must be " + AesGcmSealer.KEY_BYTES
+							+ " bytes (256 bits), not " + key.length + " bytes");
+				}
+			}
+			this.previousEncryptionKeys = previousEncryptionKeys.stream().map(byte[]::clone).toList();
 			return this;
 		}
 

@@ -50,11 +50,11 @@ class TokenExchangeParametersTests {
 	 */
 	enum TokenClient {
 
-		REST_CLIENT((registrations, request) -> new TokenResponseClients(converter(), registrations, WAIT)
+		REST_CLIENT((registrations, request) -> new TokenResponseClients(converter(), settings(registrations), WAIT)
 			.tokenExchange()
 			.getTokenResponse(request)),
 
-		WEB_CLIENT((registrations, request) -> new ReactiveTokenResponseClients(converter(), registrations, WAIT)
+		WEB_CLIENT((registrations, request) -> new ReactiveTokenResponseClients(converter(), settings(registrations), WAIT)
 			.tokenExchange()
 			.getTokenResponse(request)
 			.block(WAIT));
@@ -69,6 +69,10 @@ class TokenExchangeParametersTests {
 		OAuth2AccessTokenResponse exchange(Map<String, TokenCacheProperties.Registration> registrations,
 				TokenExchangeGrantRequest request) {
 			return this.exchange.apply(registrations, request);
+		}
+
+		private static RegistrationSettings settings(Map<String, TokenCacheProperties.Registration> registrations) {
+			return RegistrationSettings.of(registrations, (java.util.Collection<String>) null);
 		}
 
 		private static ExpiryResolvingTokenResponseConverter converter() {

@@ -136,6 +136,35 @@ class ReactiveRedisTokenCacheIT {
 	}
 
 	@Test
+	void aValueSealedWithAPreviousKeyIsReadAndOneSealedWithAnUnknownKeyIsLeftAlone() {
+		byte[] newKey = new byte[32];
+		java.util.Arrays.fill(newKey, (byte) 2);
+		byte[] unknownKey = new byte[32];
+		java.util.Arrays.fill(unknownKey, (byte) 3);
+		RedisTokenCache old = this.blockingCaches.create((builder) -> builder.encryptionKey(KEY));
+		RedisTokenCache other = this.blockingCaches.create((builder) -> builder.encryptionKey(unknownKey));
+		ReactiveRedisTokenCache rotated = reactive(
+				(builder) -> builder.encryptionKey(newKey).previousEncryptionKeys(List.of(KEY)));
+		TokenKey otherKey = TokenKey.system("other", CLIENT, List.of(), null);
+		CachedToken first = token("first");
+		old.put(this.key, first);
+		other.put(otherKey, token("other"));
+		assertThat(rotated.get(this.key).block(WAIT)).isEqualTo(first);
+		assertThat(rotated.get(otherKey).block(WAIT)).isNull();
+		try (RawRedis raw = new RawRedis(this.redis.port())) {
+			assertThat(raw.get(rotated.redisKey(otherKey))).isNotNull();
+		}
+		assertThat(rotated.corruptValues()).isZero();
+		assertThat(rotated.unreadableValues()).isOne();
+		// What the rotated instance writes, the old one cannot read, and leaves alone.
+		CachedToken second = token("second");
+		rotated.put(this.key, second).block(WAIT);
+		assertThat(old.get(this.key)).isNull();
+		assertThat(old.corruptValues()).isZero();
+		assertThat(rotated.get(this.key).block(WAIT)).isEqualTo(second);
+	}
+
+	@Test
 	void aTokenWithNoLifeLeftIsNotWritten() {
 		ReactiveRedisTokenCache cache = reactive((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		cache.put(this.key, new CachedToken("short", "Bearer", Set.of(), null, Instant.now().plusSeconds(10)))

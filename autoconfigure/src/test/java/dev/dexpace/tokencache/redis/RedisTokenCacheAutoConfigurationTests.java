@@ -142,6 +142,48 @@ class RedisTokenCacheAutoConfigurationTests {
 	}
 
 	@Test
+	void aPreviousEncryptionKeyThatIsNotAKeyFailsNamingThePropertyWithoutShowingTheKey(CapturedOutput output) {
+		String shortKey = "c2l4dGVlbi1ieXRlcy1rZXk=";
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.encryption-key=" + KEY,
+					"dexpace.token-cache.redis.previous-encryption-keys=" + KEY + "," + shortKey)
+			.run((context) -> {
+				assertThat(context).getFailure()
+					.rootCause()
+					.hasMessageContaining("dexpace.token-cache.redis.previous-encryption-keys[1]")
+					.hasMessageNotContaining(shortKey);
+				assertThat(context.getStartupFailure().toString()).doesNotContain(shortKey).doesNotContain(KEY);
+			});
+		assertThat(output.getAll()).doesNotContain(shortKey).doesNotContain(KEY);
+	}
+
+	@Test
+	void theStartUpFailureReportForAWrongPreviousEncryptionKeyNamesTheEntryButNotTheKey(CapturedOutput output) {
+		String shortKey = "c2l4dGVlbi1ieXRlcy1rZXk=";
+		SpringApplication application = new SpringApplication(TokenCacheOnly.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		assertThatException().isThrownBy(() -> application.run("--dexpace.token-cache.type=redis",
+				"--dexpace.token-cache.redis.previous-encryption-keys=" + shortKey));
+		assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+			.contains("dexpace.token-cache.redis.previous-encryption-keys[0]")
+			.contains("remove it from the list")
+			.doesNotContain(shortKey);
+	}
+
+	@Test
+	void previousEncryptionKeysAreReadWithoutEncryptionAndNeverShown(CapturedOutput output) {
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.type=redis",
+					"dexpace.token-cache.redis.previous-encryption-keys=" + KEY)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(RedisTokenCache.class).toString()).contains("encrypted=false")
+					.doesNotContain(KEY);
+			});
+		assertThat(output.getAll()).contains("encryption=off (reads 1 previous key)").doesNotContain(KEY);
+	}
+
+	@Test
 	void aZeroTimeoutFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("dexpace.token-cache.type=redis", "dexpace.token-cache.redis.timeout=0s")
 			.run((context) -> assertThat(context).getFailure()
