@@ -10,11 +10,9 @@ import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
-import org.springframework.beans.factory.BeanFactory;
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -31,7 +29,6 @@ import org.springframework.security.oauth2.client.JwtBearerReactiveOAuth2Authori
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.TokenExchangeReactiveOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
@@ -66,10 +63,9 @@ public final class ReactiveTokenCacheAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientManager.class)
-		CachingReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(BeanFactory beanFactory,
+		CachingReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(ListableBeanFactory beanFactory,
 				ReactiveTokenCache tokenCache, TokenKeyResolver tokenKeyResolver,
-				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties,
-				ObjectProvider<ReactiveOAuth2AuthorizedClientService> authorizedClientService) {
+				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties) {
 			Clock clock = Clock.systemUTC();
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
 			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
@@ -90,27 +86,11 @@ public final class ReactiveTokenCacheAutoConfiguration {
 					registrations, new NoStoreReactiveOAuth2AuthorizedClientService());
 			delegate.setAuthorizedClientProvider(provider);
 			CachingReactiveOAuth2AuthorizedClientManager manager = new CachingReactiveOAuth2AuthorizedClientManager(
-					delegate, passThrough(registrations, authorizedClientService.getIfUnique(), delegate),
+					// Logins (authorization_code) and other grants the cache does not key get
+					// the manager Spring Security would have registered without this one.
+					delegate, PassThroughManagers.reactive(beanFactory, registrations),
 					registrations, tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
 			properties.applyTo(manager, tokenCache);
-			return manager;
-		}
-
-		/**
-		 * Grants the cache does not key (authorization_code logins) stay with Spring
-		 * Security's reactive authorized client service, where the login flow saved them.
-		 */
-		private static ReactiveOAuth2AuthorizedClientManager passThrough(
-				ReactiveClientRegistrationRepository registrations,
-				@Nullable ReactiveOAuth2AuthorizedClientService authorizedClientService,
-				ReactiveOAuth2AuthorizedClientManager fallback) {
-			if (authorizedClientService == null) {
-				return fallback;
-			}
-			AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager manager = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
-					registrations, authorizedClientService);
-			manager.setAuthorizedClientProvider(
-					ReactiveOAuth2AuthorizedClientProviderBuilder.builder().authorizationCode().refreshToken().build());
 			return manager;
 		}
 

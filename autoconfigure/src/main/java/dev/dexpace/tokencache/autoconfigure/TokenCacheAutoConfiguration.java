@@ -12,9 +12,7 @@ import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
-import org.jspecify.annotations.Nullable;
-
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -22,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -30,7 +29,6 @@ import org.springframework.security.oauth2.client.JwtBearerOAuth2AuthorizedClien
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.OAuth2AuthorizedClientService;
 import org.springframework.security.oauth2.client.TokenExchangeOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.web.client.RestClient;
@@ -74,7 +72,8 @@ public final class TokenCacheAutoConfiguration {
 		@ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
 		CachingOAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
 				TokenCache tokenCache, TokenKeyResolver tokenKeyResolver, TokenLifetimeResolver tokenLifetimeResolver,
-				TokenCacheProperties properties, ObjectProvider<OAuth2AuthorizedClientService> authorizedClientService) {
+				TokenCacheProperties properties, ListableBeanFactory beanFactory,
+				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
 			TokenResponseClients clients = new TokenResponseClients(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
@@ -93,26 +92,11 @@ public final class TokenCacheAutoConfiguration {
 					registrations, new NoStoreOAuth2AuthorizedClientService());
 			delegate.setAuthorizedClientProvider(provider);
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
-					passThrough(registrations, authorizedClientService.getIfUnique(), delegate), registrations,
+					// Logins (authorization_code) and other grants the cache does not key get
+					// the manager Spring Security would have registered without this one.
+					PassThroughManagers.blocking(beanFactory, registrations, eventPublisher), registrations,
 					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
 			properties.applyTo(manager, tokenCache);
-			return manager;
-		}
-
-		/**
-		 * Grants the cache does not key (authorization_code logins) stay with Spring
-		 * Security's authorized client service, where the login flow saved them.
-		 */
-		private static OAuth2AuthorizedClientManager passThrough(ClientRegistrationRepository registrations,
-				@Nullable OAuth2AuthorizedClientService authorizedClientService,
-				OAuth2AuthorizedClientManager fallback) {
-			if (authorizedClientService == null) {
-				return fallback;
-			}
-			AuthorizedClientServiceOAuth2AuthorizedClientManager manager = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
-					registrations, authorizedClientService);
-			manager.setAuthorizedClientProvider(
-					OAuth2AuthorizedClientProviderBuilder.builder().authorizationCode().refreshToken().build());
 			return manager;
 		}
 
