@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -14,16 +15,23 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.dexpace.tokencache.CachedToken;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.SubscriptionListener;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.util.ClassUtils;
 
 /**
  * A bounded in-memory tier in front of the Redis token cache, so that a hit costs no
@@ -46,7 +54,12 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * <li>messages published while this instance's subscription is down are lost, so
  * whenever the subscription is (re)established the whole near cache is dropped, and
  * while the channel is not subscribed (Redis down at start-up) nothing is served from or
- * kept in memory.</li>
+ * kept in memory;</li>
+ * <li>Lettuce reconnects a dropped subscription by itself, unseen by the listener
+ * container, so the near cache also watches the connections of the factory's Lettuce
+ * client: when a pub/sub connection drops, it drops every entry and serves nothing until
+ * it knows it hears the channel again, because its channel was subscribed again or
+ * because a probe it published on the channel came back.</li>
  * </ul>
  * Messages hold only Redis keys, which hold digests: never a token.
  *
@@ -61,7 +74,18 @@ public final class NearCache implements AutoCloseable {
 	 */
 	static final String ALL = "*";
 
+	/**
+	 * The start of a probe message, which never is a Redis key: an instance that hears
+	 * its own probe knows that it hears the channel.
+	 */
+	static final String PROBE = "?";
+
 	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(5);
+
+	private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+
+	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisClient",
+			NearCache.class.getClassLoader());
 
 	private final Cache<String, Entry> entries;
 
@@ -83,6 +107,18 @@ public final class NearCache implements AutoCloseable {
 	private volatile boolean subscribeFailureLogged;
 
 	private volatile BooleanSupplier listening = () -> false;
+
+	// Whether no pub/sub connection dropped since the channel was last known to be heard.
+	private volatile boolean heard = true;
+
+	private volatile @Nullable String pendingProbe;
+
+	private final Object probeMonitor = new Object();
+
+	private volatile @Nullable ScheduledExecutorService probes;
+
+	private volatile Runnable unwatch = () -> {
+	};
 
 	/**
 	 * Create a near cache.
@@ -123,6 +159,9 @@ public final class NearCache implements AutoCloseable {
 	 */
 	public void subscribe(RedisConnectionFactory connectionFactory, String keyPrefix) {
 		String channel = new RedisKeys(keyPrefix).invalidationChannel();
+		if (LETTUCE_PRESENT) {
+			this.unwatch = LettuceWatch.watch(connectionFactory, () -> disconnected(connectionFactory, channel));
+		}
 		if (trySubscribe(connectionFactory, channel)) {
 			return;
 		}
@@ -176,6 +215,45 @@ public final class NearCache implements AutoCloseable {
 	 * @return the token, or {@code null} if none is held, it has expired, or invalidations
 	 * cannot arrive right now
 	 */
+	/**
+	 * A pub/sub connection dropped, perhaps this one's: messages may be lost from now on.
+	 * Drop everything and serve nothing until the channel is heard again, probing it
+	 * meanwhile.
+	 */
+	private void disconnected(RedisConnectionFactory connectionFactory, String channel) {
+		String probe = PROBE + Long.toHexString(ThreadLocalRandom.current().nextLong());
+		this.pendingProbe = probe;
+		this.heard = false;
+		invalidateAll();
+		if (logger.isDebugEnabled()) {
+			logger.debug("A Redis pub/sub connection dropped; near cache unused until " + channel + " is heard again");
+		}
+		synchronized (this.probeMonitor) {
+			if (this.probes != null || (this.container == null && this.retries == null)) {
+				return;
+			}
+			ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "dexpace-token-cache-near-cache-probe");
+				thread.setDaemon(true);
+				return thread;
+			});
+			this.probes = executor;
+			byte[] rawChannel = channel.getBytes(StandardCharsets.UTF_8);
+			executor.scheduleWithFixedDelay(() -> {
+				String pending = this.pendingProbe;
+				if (this.heard || pending == null) {
+					return;
+				}
+				try (RedisConnection connection = connectionFactory.getConnection()) {
+					connection.publish(rawChannel, pending.getBytes(StandardCharsets.UTF_8));
+				}
+				catch (RuntimeException ex) {
+					logger.debug("Could not probe the near cache's subscription", ex);
+				}
+			}, 0, PROBE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+		}
+	}
+
 	@Nullable CachedToken get(String redisKey) {
 		if (!isListening()) {
 			return null;
@@ -242,6 +320,13 @@ public final class NearCache implements AutoCloseable {
 	 * @param message a Redis key, or {@link #ALL}
 	 */
 	void received(String message) {
+		if (message.startsWith(PROBE)) {
+			if (message.equals(this.pendingProbe)) {
+				// Everything published from now on arrives.
+				this.heard = true;
+			}
+			return;
+		}
 		if (ALL.equals(message)) {
 			invalidateAll();
 		}
@@ -290,7 +375,7 @@ public final class NearCache implements AutoCloseable {
 	 * @return whether invalidations can arrive
 	 */
 	public boolean isListening() {
-		return this.listening.getAsBoolean();
+		return this.heard && this.listening.getAsBoolean();
 	}
 
 	/**
@@ -305,9 +390,17 @@ public final class NearCache implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		this.unwatch.run();
 		ScheduledExecutorService pending = this.retries;
 		if (pending != null) {
 			pending.shutdownNow();
+		}
+		synchronized (this.probeMonitor) {
+			ScheduledExecutorService probing = this.probes;
+			this.probes = null;
+			if (probing != null) {
+				probing.shutdownNow();
+			}
 		}
 		RedisMessageListenerContainer current = this.container;
 		this.container = null;
@@ -372,6 +465,8 @@ public final class NearCache implements AutoCloseable {
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			invalidateAll();
+			// Everything published from now on arrives.
+			NearCache.this.heard = true;
 			if (logger.isDebugEnabled()) {
 				logger.debug("Near cache subscribed to " + new String(channel, StandardCharsets.UTF_8));
 			}
@@ -380,6 +475,41 @@ public final class NearCache implements AutoCloseable {
 		@Override
 		public void onChannelUnsubscribed(byte[] channel, long count) {
 			invalidateAll();
+		}
+
+	}
+
+	/**
+	 * Watches the connections of the factory's Lettuce client, kept apart so that
+	 * Lettuce's types are loaded only when Lettuce is there.
+	 */
+	private static final class LettuceWatch {
+
+		/**
+		 * Run an action whenever a pub/sub connection of the factory's client drops.
+		 * @return how to stop watching
+		 */
+		static Runnable watch(RedisConnectionFactory connectionFactory, Runnable onPubSubDisconnected) {
+			AbstractRedisClient client = (connectionFactory instanceof LettuceConnectionFactory lettuce)
+					? lettuce.getNativeClient() : null;
+			if (client == null) {
+				return () -> {
+				};
+			}
+			RedisConnectionStateListener listener = new RedisConnectionStateListener() {
+
+				@Override
+				public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+					// Which connection the listener container holds is not known: any
+					// pub/sub connection of the client may be it.
+					if (connection instanceof StatefulRedisPubSubConnection<?, ?>) {
+						onPubSubDisconnected.run();
+					}
+				}
+
+			};
+			client.addListener(listener);
+			return () -> client.removeListener(listener);
 		}
 
 	}

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
@@ -25,16 +24,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
-import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.data.redis.core.ScanOptions;
-import org.springframework.data.redis.core.script.RedisScript;
-import org.springframework.data.redis.serializer.RedisSerializer;
 
 /**
  * A {@link TokenCache} in Redis, shared by every instance of an application, on the
@@ -95,14 +90,11 @@ public final class RedisTokenCache
 
 	private static final Log logger = LogFactory.getLog(RedisTokenCache.class);
 
-	private static final RedisScript<Long> COMPARE_AND_DELETE = RedisScript
-		.of(new ClassPathResource("compare-and-delete.lua", RedisTokenCache.class), Long.class);
-
 	private static final int SCAN_BATCH = 500;
 
 	private final RedisConnectionFactory connectionFactory;
 
-	private final RedisTemplate<String, byte[]> redis;
+	private final CacheCommands commands;
 
 	private final RedisKeys keys;
 
@@ -134,13 +126,7 @@ public final class RedisTokenCache
 				System::nanoTime);
 		this.leaseTime = builder.leaseTime;
 		this.nearCache = builder.nearCache;
-		RedisTemplate<String, byte[]> template = new RedisTemplate<>();
-		template.setConnectionFactory(builder.connectionFactory);
-		template.setEnableDefaultSerializer(false);
-		template.setKeySerializer(RedisSerializer.string());
-		template.setValueSerializer(RedisSerializer.byteArray());
-		template.afterPropertiesSet();
-		this.redis = template;
+		this.commands = CacheCommands.on(builder.connectionFactory);
 	}
 
 	/**
@@ -160,7 +146,7 @@ public final class RedisTokenCache
 	 * @return whether Redis answered
 	 */
 	public boolean warmUp(Duration maxWait) {
-		return this.guard.warmUp(() -> this.redis.execute(RedisConnection::ping), maxWait);
+		return this.guard.probe(this.commands::ping, maxWait);
 	}
 
 	@Override
@@ -174,22 +160,18 @@ public final class RedisTokenCache
 			}
 			return getThroughNearCache(near, key, redisKey);
 		}
-		byte[] value = this.guard.call("get", () -> this.redis.opsForValue().get(redisKey));
+		byte[] value = this.guard.call("get", (deadline) -> this.commands.get(redisKey, deadline));
 		return (value != null) ? usable(key, redisKey, value) : null;
 	}
 
 	/**
-	 * A near miss: read the value and its remaining life in one hand-off, and keep a copy
-	 * for no longer than the key lives.
+	 * A near miss: read the value and its remaining life together, and keep a copy for no
+	 * longer than the key lives.
 	 */
 	private @Nullable CachedToken getThroughNearCache(NearCache near, TokenKey key, String redisKey) {
 		long epoch = near.epoch();
-		byte[] rawKey = redisKey.getBytes(StandardCharsets.UTF_8);
-		ValueAndTtl read = this.guard.call("get", () -> this.redis.execute((RedisConnection connection) -> {
-			byte[] value = connection.stringCommands().get(rawKey);
-			Long pttl = (value != null) ? connection.keyCommands().pTtl(rawKey) : null;
-			return new ValueAndTtl(value, (pttl != null) ? pttl : -2);
-		}));
+		CacheCommands.ValueAndTtl read = this.guard.call("get",
+				(deadline) -> this.commands.getWithTtl(redisKey, deadline));
 		if (read == null || read.value() == null) {
 			return null;
 		}
@@ -221,7 +203,7 @@ public final class RedisTokenCache
 		NearCache near = this.nearCache;
 		long epoch = (near != null) ? near.epoch() : 0;
 		boolean written = this.guard.run("put",
-				() -> this.redis.opsForValue().set(redisKey, value, ttlMillis, TimeUnit.MILLISECONDS));
+				(deadline) -> this.commands.set(redisKey, value, ttlMillis, deadline));
 		if (near != null && written) {
 			// Only what Redis holds: a token Redis did not take is not kept here either.
 			near.put(redisKey, token, ttlMillis, epoch);
@@ -232,7 +214,7 @@ public final class RedisTokenCache
 	public void delete(TokenKey key) {
 		String redisKey = this.keys.of(key);
 		invalidateNear(redisKey);
-		this.guard.run("delete", () -> this.redis.unlink(redisKey));
+		this.guard.run("delete", (deadline) -> this.commands.unlink(redisKey, deadline));
 		publishInvalidation(redisKey);
 	}
 
@@ -247,7 +229,7 @@ public final class RedisTokenCache
 	public void delete(TokenKey key, CachedToken rejected) {
 		String redisKey = this.keys.of(key);
 		invalidateNear(redisKey);
-		byte[] value = this.guard.call("delete", () -> this.redis.opsForValue().get(redisKey));
+		byte[] value = this.guard.call("delete", (deadline) -> this.commands.get(redisKey, deadline));
 		if (value != null) {
 			CachedToken current = decode(key.kind(), redisKey, value);
 			if (current != null && current.sameTokenAs(rejected)) {
@@ -279,7 +261,7 @@ public final class RedisTokenCache
 		byte[] owner = owner();
 		long leaseMillis = this.leaseTime.toMillis();
 		Boolean acquired = this.guard.call("lock",
-				() -> this.redis.opsForValue().setIfAbsent(lockKey, owner, leaseMillis, TimeUnit.MILLISECONDS));
+				(deadline) -> this.commands.setIfAbsent(lockKey, owner, leaseMillis, deadline));
 		if (acquired == null) {
 			return () -> {
 			};
@@ -288,7 +270,7 @@ public final class RedisTokenCache
 			return null;
 		}
 		return () -> this.guard.run("unlock",
-				() -> this.redis.execute(COMPARE_AND_DELETE, List.of(lockKey), (Object) owner));
+				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline));
 	}
 
 	@Override
@@ -326,7 +308,7 @@ public final class RedisTokenCache
 	private void publishInvalidation(String message) {
 		String channel = this.keys.invalidationChannel();
 		byte[] body = message.getBytes(StandardCharsets.UTF_8);
-		this.guard.run("publish", () -> this.redis.convertAndSend(channel, body));
+		this.guard.run("publish", (deadline) -> this.commands.publish(channel, body, deadline));
 	}
 
 	/**
@@ -413,7 +395,7 @@ public final class RedisTokenCache
 	 * @return whether Redis answered in time
 	 */
 	public boolean ping(Duration maxWait) {
-		return this.guard.warmUp(() -> this.redis.execute(RedisConnection::ping), maxWait);
+		return this.guard.probe(this.commands::ping, maxWait);
 	}
 
 	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
@@ -471,8 +453,7 @@ public final class RedisTokenCache
 	}
 
 	private void compareAndDelete(String redisKey, byte[] expected) {
-		this.guard.run("delete",
-				() -> this.redis.execute(COMPARE_AND_DELETE, List.of(redisKey), (Object) expected));
+		this.guard.run("delete", (deadline) -> this.commands.compareAndDelete(redisKey, expected, deadline));
 	}
 
 	/**
@@ -527,11 +508,12 @@ public final class RedisTokenCache
 	}
 
 	/**
-	 * Stop the threads that run Redis operations.
+	 * Release the connection the cache sends its commands on (the connection factory
+	 * stays open).
 	 */
 	@Override
 	public void close() {
-		this.guard.close();
+		this.commands.close();
 	}
 
 	/**
@@ -546,13 +528,6 @@ public final class RedisTokenCache
 	public String toString() {
 		return "RedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing()
 				+ ", nearCache=" + (this.nearCache != null) + "]";
-	}
-
-	/**
-	 * A value read from Redis with its {@code PTTL} ({@code -1}: no expiry, {@code -2}: gone).
-	 */
-	private record ValueAndTtl(byte @Nullable [] value, long pttlMillis) {
-
 	}
 
 	/**

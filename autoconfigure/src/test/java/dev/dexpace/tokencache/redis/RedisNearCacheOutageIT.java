@@ -1,10 +1,13 @@
 package dev.dexpace.tokencache.redis;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
@@ -12,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -90,10 +95,65 @@ class RedisNearCacheOutageIT {
 		}));
 	}
 
+	@Test
+	void anInvalidationPublishedWhileTheSubscriptionIsDownIsNotMissed() throws Exception {
+		NearCache nearA = new NearCache(16, Duration.ofMinutes(10));
+		try (TcpProxy network = new TcpProxy(this.redis.port()); RedisCaches caches = new RedisCaches(this.redis.port());
+				RawRedis raw = new RawRedis(this.redis.port())) {
+			// Instance A reaches Redis through a network that can be cut; B reaches it directly.
+			LettuceConnectionFactory factoryA = new LettuceConnectionFactory(
+					new RedisStandaloneConfiguration("127.0.0.1", network.port()));
+			factoryA.afterPropertiesSet();
+			nearA.subscribe(factoryA, RedisTokenCache.DEFAULT_KEY_PREFIX);
+			try (RedisTokenCache a = RedisTokenCache.builder(factoryA)
+				.nearCache(nearA)
+				.openDuration(Duration.ofMillis(200))
+				.build()) {
+				RedisTokenCache b = caches.create();
+				await().atMost(WAIT).until(nearA::isListening);
+				b.put(API, token("first"));
+				assertThat(a.get(API)).extracting(CachedToken::tokenValue).isEqualTo("first");
+				assertThat(nearA.size()).isOne();
+
+				network.cut();
+				// Redis no longer has A's subscription: the invalidation below reaches nobody.
+				await().atMost(WAIT).until(() -> subscribers(raw) == 0);
+				b.delete(API);
+				await().atMost(WAIT)
+					.untilAsserted(() -> assertThat(a.get(API)).as("A's read of the deleted token").isNull());
+				assertThat(nearA.isListening()).isFalse();
+
+				network.restore();
+				await().atMost(WAIT).until(nearA::isListening);
+				b.put(API, token("second"));
+				await().atMost(WAIT)
+					.untilAsserted(() -> assertThat(a.get(API)).extracting(CachedToken::tokenValue).isEqualTo("second"));
+				assertThat(nearA.size()).isOne();
+				CountDownLatch invalidated = new CountDownLatch(1);
+				nearA.onInvalidation(invalidated::countDown);
+				b.delete(API);
+				assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
+				assertThat(nearA.size()).isZero();
+			}
+			finally {
+				nearA.close();
+				factoryA.destroy();
+			}
+		}
+	}
+
+	private static CachedToken token(String value) {
+		return new CachedToken(value, "Bearer", Set.of("api.read", "api.write"), Instant.now(),
+				Instant.now().plus(Duration.ofHours(1)));
+	}
+
 	private static void awaitSubscribers(RawRedis raw, int subscribers) {
+		await().atMost(WAIT).until(() -> subscribers(raw) >= subscribers);
+	}
+
+	private static long subscribers(RawRedis raw) {
 		byte[] channel = RawRedis.bytes(RedisTokenCache.DEFAULT_KEY_PREFIX + "invalidate");
-		await().atMost(WAIT)
-			.until(() -> raw.commands().pubsubNumsub(channel).values().iterator().next() >= subscribers);
+		return raw.commands().pubsubNumsub(channel).values().iterator().next();
 	}
 
 }

@@ -36,9 +36,10 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 /**
  * Latency of a cache hit: {@link RedisTokenCache#get} against a local {@code redis-server}
  * (plain, with AES-GCM sealing, and with a {@link NearCache} in front) beside
- * {@link InMemoryTokenCache#get}, and a bare {@code GET} on the same connection factory,
- * which shows what the cache adds on top of the round trip (decoding and the hand-off that
- * bounds each call with a timeout) and what the near cache saves.
+ * {@link InMemoryTokenCache#get}, and a bare {@code GET} through a {@code RedisTemplate}
+ * on the same connection factory, which shows what the cache adds on top of the round trip
+ * (decoding, and the wait for Lettuce's reply that bounds each call with a timeout) and
+ * what the near cache saves.
  * <p>
  * Sample-time mode, so JMH reports percentiles; the median is {@code p0.50}. Short runs,
  * sized for a couple of minutes on two cores.
