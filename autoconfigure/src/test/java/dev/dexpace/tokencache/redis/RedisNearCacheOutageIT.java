@@ -111,27 +111,27 @@ class RedisNearCacheOutageIT {
 				.build()) {
 				RedisTokenCache b = caches.create();
 				await().atMost(WAIT).until(nearA::isListening);
-				b.put(API, token("first"));
-				assertThat(a.get(API)).extracting(CachedToken::tokenValue).isEqualTo("first");
+				b.put(this.apiKey, token("first"));
+				assertThat(a.get(this.apiKey)).extracting(CachedToken::tokenValue).isEqualTo("first");
 				assertThat(nearA.size()).isOne();
 
 				network.cut();
 				// Redis no longer has A's subscription: the invalidation below reaches nobody.
 				await().atMost(WAIT).until(() -> subscribers(raw) == 0);
-				b.delete(API);
+				b.delete(this.apiKey);
 				await().atMost(WAIT)
-					.untilAsserted(() -> assertThat(a.get(API)).as("A's read of the deleted token").isNull());
+					.untilAsserted(() -> assertThat(a.get(this.apiKey)).as("A's read of the deleted token").isNull());
 				assertThat(nearA.isListening()).isFalse();
 
 				network.restore();
 				await().atMost(WAIT).until(nearA::isListening);
-				b.put(API, token("second"));
+				b.put(this.apiKey, token("second"));
 				await().atMost(WAIT)
-					.untilAsserted(() -> assertThat(a.get(API)).extracting(CachedToken::tokenValue).isEqualTo("second"));
+					.untilAsserted(() -> assertThat(a.get(this.apiKey)).extracting(CachedToken::tokenValue).isEqualTo("second"));
 				assertThat(nearA.size()).isOne();
 				CountDownLatch invalidated = new CountDownLatch(1);
 				nearA.onInvalidation(invalidated::countDown);
-				b.delete(API);
+				b.delete(this.apiKey);
 				assertThat(invalidated.await(10, TimeUnit.SECONDS)).isTrue();
 				assertThat(nearA.size()).isZero();
 			}
