@@ -7,6 +7,7 @@ import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Wires {@link TokenCacheListener} beans into the caches and the manager, and logs the
@@ -23,8 +24,8 @@ class TokenCacheListenerConfiguration {
 
 	@Bean
 	TokenCacheStartupLog tokenCacheStartupLog(TokenCacheProperties properties,
-			ObjectProvider<TokenCache> tokenCache) {
-		return new TokenCacheStartupLog(properties, tokenCache);
+			ObjectProvider<TokenCache> tokenCache, Environment environment) {
+		return new TokenCacheStartupLog(properties, tokenCache, environment);
 	}
 
 }

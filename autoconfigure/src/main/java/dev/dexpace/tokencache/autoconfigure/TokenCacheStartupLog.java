@@ -1,5 +1,7 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.util.Locale;
+
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
@@ -9,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -19,15 +22,21 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(TokenCacheAutoConfiguration.class);
 
+	private static final String REDIRECTS = "spring.http.clients.redirects";
+
 	private static final String REDIS_CACHE = "dev.dexpace.tokencache.redis.RedisTokenCache";
 
 	private final TokenCacheProperties properties;
 
 	private final ObjectProvider<TokenCache> tokenCache;
 
-	TokenCacheStartupLog(TokenCacheProperties properties, ObjectProvider<TokenCache> tokenCache) {
+	private final Environment environment;
+
+	TokenCacheStartupLog(TokenCacheProperties properties, ObjectProvider<TokenCache> tokenCache,
+			Environment environment) {
 		this.properties = properties;
 		this.tokenCache = tokenCache;
+		this.environment = environment;
 	}
 
 	@Override
@@ -35,6 +44,30 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 		if (logger.isInfoEnabled()) {
 			logger.info(describe(this.tokenCache.getIfUnique()));
 		}
+		String redirects = redirectWarning();
+		if (redirects != null && logger.isWarnEnabled()) {
+			logger.warn(redirects);
+		}
+	}
+
+	/**
+	 * HTTP clients that follow redirects send the token on to the redirect target (the
+	 * JDK client even to another host), and a 401 from there cannot be told from our
+	 * token being rejected: it deletes a valid token and costs a token request on every
+	 * call. Nothing in an interceptor or filter sees which host answered, so say it.
+	 * @return the warning, or {@code null} when redirects are not followed
+	 */
+	@Nullable String redirectWarning() {
+		String redirects = this.environment.getProperty(REDIRECTS, "follow-when-possible")
+			.trim()
+			.toLowerCase(Locale.ROOT)
+			.replace('_', '-');
+		if (redirects.equals("dont-follow")) {
+			return null;
+		}
+		return "Token cache: HTTP clients follow redirects (" + REDIRECTS + "=" + redirects
+				+ "): a call that names a client registration sends its token on to where it is redirected, and a 401"
+				+ " from there deletes a valid token; set " + REDIRECTS + "=dont-follow";
 	}
 
 	private static String lock(TokenCacheProperties.Redis.Lock lock) {

@@ -121,6 +121,21 @@ class TokenCacheObservabilityAutoConfigurationTests {
 	}
 
 	@Test
+	void startUpWarnsThatFollowedRedirectsSendTheTokenOnAndDeleteItOnA401(CapturedOutput output) {
+		TokenCacheContexts.runner(this.idp).run((context) -> assertThat(output)
+			.contains("HTTP clients follow redirects (spring.http.clients.redirects=follow-when-possible)")
+			.contains("set spring.http.clients.redirects=dont-follow"));
+	}
+
+	@Test
+	void startUpSaysNothingOfRedirectsThatAreNotFollowed(CapturedOutput output) {
+		TokenCacheContexts.runner(this.idp)
+			.withPropertyValues("spring.http.clients.redirects=DONT_FOLLOW")
+			.run((context) -> assertThat(output).contains("Token cache: type=memory")
+				.doesNotContain("follow redirects"));
+	}
+
+	@Test
 	void startUpLineOfTypeNone(CapturedOutput output) {
 		TokenCacheContexts.runner(this.idp)
 			.withPropertyValues("dexpace.token-cache.type=none")
