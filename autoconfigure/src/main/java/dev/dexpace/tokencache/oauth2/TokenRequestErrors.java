@@ -9,6 +9,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
@@ -65,6 +67,43 @@ final class TokenRequestErrors {
 			}
 		}
 		return !fromTheIdentityProvider;
+	}
+
+	/**
+	 * Return whether a failure comes from the identity provider or the way to it (an
+	 * OAuth 2.0 error, an HTTP status, I/O, a timeout), rather than from the code that
+	 * asked (a programming or configuration error).
+	 * @param failure what the token request threw
+	 * @return whether the identity provider is concerned
+	 */
+	static boolean isFromTheIdentityProvider(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof OAuth2AuthorizationException || cause instanceof HttpStatusCodeException
+					|| isTransport(cause)) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Return the OAuth 2.0 error code of a failure.
+	 * @param failure what the token request threw
+	 * @return the code of the first OAuth 2.0 error among the causes, or {@code null}
+	 */
+	static @Nullable String errorCode(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof OAuth2AuthorizationException oauth2) {
+				return oauth2.getError().getErrorCode();
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return null;
 	}
 
 	/**
