@@ -7,6 +7,7 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
+import dev.dexpace.tokencache.http.TokenCacheWebClientHttpServiceGroupConfigurer;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
@@ -118,6 +119,13 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		@Bean
 		WebClientCustomizer tokenCacheWebClientCustomizer(TokenCacheExchangeFilterFunction filter) {
 			return (builder) -> builder.filter(filter);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		TokenCacheWebClientHttpServiceGroupConfigurer tokenCacheWebClientHttpServiceGroupConfigurer(
+				TokenCacheExchangeFilterFunction filter) {
+			return new TokenCacheWebClientHttpServiceGroupConfigurer(filter);
 		}
 
 	}

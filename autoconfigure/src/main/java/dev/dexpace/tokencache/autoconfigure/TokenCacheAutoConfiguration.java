@@ -6,6 +6,7 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
+import dev.dexpace.tokencache.http.TokenCacheRestClientHttpServiceGroupConfigurer;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.DefaultTokenKeyResolver;
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
@@ -36,8 +37,10 @@ import org.springframework.web.client.RestClient;
 /**
  * Auto-configuration of the token cache: a {@link TokenCache} chosen by
  * {@code dexpace.token-cache.type}, an {@link OAuth2AuthorizedClientManager} that serves
- * tokens from it (or decorates the user's own manager), and a {@link RestClientCustomizer}
- * that puts bearer tokens on {@link RestClient} requests that name a client registration.
+ * tokens from it (or decorates the user's own manager), a {@link RestClientCustomizer}
+ * that puts bearer tokens on {@link RestClient} requests that name a client registration,
+ * and an HTTP service group configurer that makes {@code @ClientRegistrationId} name one
+ * on HTTP service interfaces.
  *
  * @since 0.1.0
  */
@@ -130,6 +133,13 @@ public final class TokenCacheAutoConfiguration {
 		@Bean
 		RestClientCustomizer tokenCacheRestClientCustomizer(TokenCacheClientHttpRequestInterceptor interceptor) {
 			return (builder) -> builder.requestInterceptor(interceptor);
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		TokenCacheRestClientHttpServiceGroupConfigurer tokenCacheRestClientHttpServiceGroupConfigurer(
+				TokenCacheClientHttpRequestInterceptor interceptor) {
+			return new TokenCacheRestClientHttpServiceGroupConfigurer(interceptor);
 		}
 
 	}

@@ -7,15 +7,14 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRequest;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
-import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.web.client.OAuth2ClientHttpRequestInterceptor.ClientRegistrationIdResolver;
 import org.springframework.security.oauth2.client.web.client.OAuth2ClientHttpRequestInterceptor.PrincipalResolver;
@@ -28,12 +27,15 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * A {@link ClientHttpRequestInterceptor} that sends {@code Authorization: Bearer …} on
  * requests that name a client registration with Spring Security's
  * {@link RequestAttributeClientRegistrationIdResolver#clientRegistrationId(String)}
- * attribute; requests that name none are sent untouched, so a token never reaches a host
- * it was not meant for. When the API answers 401 ({@code invalid_token} or a bare 401)
- * the sent token is deleted from the cache, only while the cache still holds it, and the
- * request is retried once with a new token if retrying is on. The retry sends the same
- * bytes: Spring Framework buffers the body of every request that passes through an
- * interceptor, streaming bodies ({@code StreamingHttpOutputMessage.Body},
+ * attribute (which {@code @ClientRegistrationId} on an HTTP service interface sets), or on
+ * every request when the interceptor is {@link #withRegistration(String) bound to a
+ * registration}, as a {@code RestTemplate} needs: it has no request attributes. Requests
+ * that name none are sent untouched, so a token never reaches a host it was not meant
+ * for. When the API answers 401 ({@code invalid_token} or a bare 401) the sent token is
+ * deleted from the cache, only while the cache still holds it, and the request is retried
+ * once with a new token if retrying is on. The retry sends the same bytes: Spring
+ * Framework buffers the body of every request that passes through an interceptor,
+ * streaming bodies ({@code StreamingHttpOutputMessage.Body},
  * {@code InputStreamResource}) included, so the body handed to
  * {@link #intercept(HttpRequest, byte[], ClientHttpRequestExecution)} is complete and can be
  * sent again.
@@ -48,12 +50,13 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 
 	private static final Log logger = LogFactory.getLog(TokenCacheClientHttpRequestInterceptor.class);
 
-	private static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymousUser",
-			AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"));
-
 	private final OAuth2AuthorizedClientManager manager;
 
 	private final boolean retryOnUnauthorized;
+
+	private final BearerExchange exchange;
+
+	private final @Nullable String boundRegistrationId;
 
 	private final ClientRegistrationIdResolver registrationIdResolver = new RequestAttributeClientRegistrationIdResolver();
 
@@ -69,8 +72,31 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 	 * @param retryOnUnauthorized whether to retry a rejected request once with a new token
 	 */
 	public TokenCacheClientHttpRequestInterceptor(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized) {
+		this(manager, retryOnUnauthorized, null);
+	}
+
+	private TokenCacheClientHttpRequestInterceptor(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized,
+			@Nullable String boundRegistrationId) {
 		this.manager = manager;
 		this.retryOnUnauthorized = retryOnUnauthorized;
+		this.exchange = new BearerExchange(manager, retryOnUnauthorized);
+		this.boundRegistrationId = boundRegistrationId;
+	}
+
+	/**
+	 * Return an interceptor that authorizes every request with the given client
+	 * registration unless the request names another with the registration attribute. This
+	 * is how a {@code RestTemplate}, which has no request attributes, gets tokens:
+	 * {@code restTemplateBuilder.additionalInterceptors(interceptor.withRegistration("orders"))}.
+	 * @param registrationId the client registration id
+	 * @return an interceptor bound to the registration, with the same manager and retry
+	 * setting
+	 */
+	public TokenCacheClientHttpRequestInterceptor withRegistration(String registrationId) {
+		if (registrationId.isBlank()) {
+			throw new IllegalArgumentException("registrationId must not be blank");
+		}
+		return new TokenCacheClientHttpRequestInterceptor(this.manager, this.retryOnUnauthorized, registrationId);
 	}
 
 	@Override
@@ -78,43 +104,44 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 			throws IOException {
 		String registrationId = this.registrationIdResolver.resolve(request);
 		if (registrationId == null) {
+			registrationId = this.boundRegistrationId;
+		}
+		if (registrationId == null) {
+			if (logger.isTraceEnabled()) {
+				logger.trace("Request names no client registration; sent without a token (a RestTemplate needs "
+						+ "an interceptor bound with withRegistration(id))");
+			}
 			return execution.execute(request, body);
 		}
 		OAuth2AuthorizeRequest authorizeRequest = OAuth2AuthorizeRequest.withClientRegistrationId(registrationId)
 			.principal(principal(request))
 			.build();
-		OAuth2AuthorizedClient client = this.manager.authorize(authorizeRequest);
-		if (client == null) {
-			return execution.execute(request, body);
-		}
-		OAuth2AccessToken sent = client.getAccessToken();
-		request.getHeaders().setBearerAuth(sent.getTokenValue());
-		ClientHttpResponse response = execution.execute(request, body);
-		if (!(this.manager instanceof CachingOAuth2AuthorizedClientManager caching)
-				|| !UnauthorizedResponses.tokenRejected(response.getStatusCode(), response.getHeaders())) {
-			return response;
-		}
-		if (!this.retryOnUnauthorized) {
-			caching.invalidate(authorizeRequest, sent);
-			return response;
-		}
-		if (logger.isDebugEnabled()) {
-			logger.debug("Token for registration '" + registrationId + "' rejected with 401; retrying once");
-		}
-		OAuth2AuthorizedClient renewed;
-		try {
-			renewed = caching.reauthorize(authorizeRequest, sent);
-		}
-		catch (RuntimeException ex) {
-			response.close();
-			throw ex;
-		}
-		if (renewed == null) {
-			return response;
-		}
-		response.close();
-		request.getHeaders().setBearerAuth(renewed.getAccessToken().getTokenValue());
-		return execution.execute(request, body);
+		return this.exchange.exchange(authorizeRequest, new BearerExchange.Call<>() {
+
+			@Override
+			public ClientHttpResponse send(@Nullable OAuth2AccessToken token) throws IOException {
+				if (token != null) {
+					request.getHeaders().setBearerAuth(token.getTokenValue());
+				}
+				return execution.execute(request, body);
+			}
+
+			@Override
+			public HttpStatusCode status(ClientHttpResponse response) throws IOException {
+				return response.getStatusCode();
+			}
+
+			@Override
+			public HttpHeaders headers(ClientHttpResponse response) {
+				return response.getHeaders();
+			}
+
+			@Override
+			public void discard(ClientHttpResponse response) {
+				response.close();
+			}
+
+		});
 	}
 
 	private Authentication principal(HttpRequest request) {
@@ -122,7 +149,7 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 		if (principal == null) {
 			principal = this.contextPrincipalResolver.resolve(request);
 		}
-		return (principal != null) ? principal : ANONYMOUS;
+		return (principal != null) ? principal : BearerExchange.ANONYMOUS;
 	}
 
 }
