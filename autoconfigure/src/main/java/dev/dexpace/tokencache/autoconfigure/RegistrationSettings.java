@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -9,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
+import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -114,6 +117,26 @@ final class RegistrationSettings {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Return the token endpoint of the token clients, with these settings.
+	 * @param responseConverter turns a token response into a token with its expiry
+	 * @param timeout the token request timeout
+	 * @return the token endpoint
+	 */
+	TokenEndpoint tokenEndpoint(ExpiryResolvingTokenResponseConverter responseConverter, Duration timeout) {
+		return new TokenEndpoint(responseConverter, timeout).withSubjectTokenTypes(this::subjectTokenType);
+	}
+
+	/**
+	 * Return the {@code subject_token_type} a token exchange sends for a registration.
+	 * @param registrationId the registration id
+	 * @return the configured token type, or the access token type when none is configured
+	 */
+	String subjectTokenType(String registrationId) {
+		TokenCacheProperties.Registration settings = get(registrationId);
+		return (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
 	}
 
 	private static String registrationIdOf(String key, Collection<String> registrationIds) {

@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
@@ -75,10 +76,10 @@ public final class TokenCacheAutoConfiguration {
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
 				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
-			TokenResponseClients clients = new TokenResponseClients(
-					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					RegistrationSettings.of(properties.getRegistration(), registrations),
-					properties.getTokenRequestTimeout());
+			TokenEndpointClients clients = new TokenEndpointClients(RegistrationSettings
+				.of(properties.getRegistration(), registrations)
+				.tokenEndpoint(new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
+						properties.getTokenRequestTimeout()));
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();

@@ -1,4 +1,6 @@
-package dev.dexpace.tokencache.autoconfigure;
+package dev.dexpace.tokencache.endpoint;
+
+import java.util.function.Function;
 
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
@@ -11,8 +13,9 @@ import org.springframework.util.MultiValueMap;
 /**
  * The token-exchange form parameters that differ from Spring Security's, decided once for
  * the RestClient and the WebClient token clients: {@code subject_token_type} is the one
- * configured for the registration ({@code registration.<id>.subject-token-type}, by
- * default {@code …:access_token}), where Spring Security sends a {@code Jwt} subject as
+ * configured for the registration (in the starter
+ * {@code dexpace.token-cache.registration.<id>.subject-token-type}, by default
+ * {@code …:access_token}), where Spring Security sends a {@code Jwt} subject as
  * {@code …:jwt}, which identity providers reject for an access token (RFC 8693 section
  * 3).
  * <p>
@@ -27,10 +30,14 @@ import org.springframework.util.MultiValueMap;
  */
 final class TokenExchangeParameters implements Converter<TokenExchangeGrantRequest, MultiValueMap<String, String>> {
 
-	private final RegistrationSettings registrations;
+	private final Function<String, String> subjectTokenTypes;
 
-	TokenExchangeParameters(RegistrationSettings registrations) {
-		this.registrations = registrations;
+	/**
+	 * Create the parameters.
+	 * @param subjectTokenTypes the {@code subject_token_type} to send, by registration id
+	 */
+	TokenExchangeParameters(Function<String, String> subjectTokenTypes) {
+		this.subjectTokenTypes = subjectTokenTypes;
 	}
 
 	/**
@@ -42,18 +49,8 @@ final class TokenExchangeParameters implements Converter<TokenExchangeGrantReque
 	public MultiValueMap<String, String> convert(TokenExchangeGrantRequest grantRequest) {
 		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
 		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE,
-				subjectTokenType(grantRequest.getClientRegistration().getRegistrationId()));
+				this.subjectTokenTypes.apply(grantRequest.getClientRegistration().getRegistrationId()));
 		return parameters;
-	}
-
-	/**
-	 * Return the {@code subject_token_type} sent for a registration.
-	 * @param registrationId the registration id
-	 * @return the configured token type, or the access token type when none is configured
-	 */
-	String subjectTokenType(String registrationId) {
-		TokenCacheProperties.Registration settings = this.registrations.get(registrationId);
-		return (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.dexpace.tokencache.autoconfigure;
+package dev.dexpace.tokencache.endpoint;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
