@@ -1,6 +1,5 @@
 package dev.dexpace.tokencache.autoconfigure;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -10,8 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import dev.dexpace.tokencache.endpoint.TokenEndpoint;
-import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -117,16 +114,6 @@ final class RegistrationSettings {
 			}
 		}
 		return null;
-	}
-
-	/**
-	 * Return the token endpoint of the token clients, with these settings.
-	 * @param responseConverter turns a token response into a token with its expiry
-	 * @param timeout the token request timeout
-	 * @return the token endpoint
-	 */
-	TokenEndpoint tokenEndpoint(ExpiryResolvingTokenResponseConverter responseConverter, Duration timeout) {
-		return new TokenEndpoint(responseConverter, timeout).withSubjectTokenTypes(this::subjectTokenType);
 	}
 
 	/**

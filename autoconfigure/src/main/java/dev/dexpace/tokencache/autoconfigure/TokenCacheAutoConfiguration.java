@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
 import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
@@ -76,10 +77,10 @@ public final class TokenCacheAutoConfiguration {
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
 				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
-			TokenEndpointClients clients = new TokenEndpointClients(RegistrationSettings
-				.of(properties.getRegistration(), registrations)
-				.tokenEndpoint(new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-						properties.getTokenRequestTimeout()));
+			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
+			TokenEndpointClients clients = new TokenEndpointClients(new TokenEndpoint(
+					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
+					properties.getTokenRequestTimeout(), settings::subjectTokenType, null));
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();

@@ -1,10 +1,7 @@
 package dev.dexpace.tokencache.endpoint;
 
-import java.util.concurrent.TimeoutException;
-
 import reactor.core.publisher.Mono;
 
-import org.springframework.core.convert.converter.Converter;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -23,7 +20,6 @@ import org.springframework.security.oauth2.client.endpoint.WebClientReactiveJwtB
 import org.springframework.security.oauth2.client.endpoint.WebClientReactiveTokenExchangeTokenResponseClient;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
-import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyExtractor;
 import org.springframework.web.reactive.function.client.ExchangeStrategies;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -79,7 +75,7 @@ public final class ReactiveTokenEndpointClients {
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
 		WebClientReactiveTokenExchangeTokenResponseClient client = new WebClientReactiveTokenExchangeTokenResponseClient();
-		client.setParametersConverter(this.endpoint.tokenExchangeParameters());
+		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
 		return bounded(configure(client));
 	}
 
@@ -98,19 +94,15 @@ public final class ReactiveTokenEndpointClients {
 			.map(ReactiveTokenEndpointClients::bytes)
 			.defaultIfEmpty(new byte[0])
 			.onErrorMap(DataBufferLimitException.class, (ex) -> this.responses.tooLarge())
-			.onErrorMap((ex) -> !(ex instanceof OAuth2AuthorizationException), this.responses::unreadable)
+			.onErrorMap((ex) -> !(ex instanceof OAuth2AuthorizationException), this.responses::transportFailed)
 			.map((body) -> this.responses.read(status, inputMessage.getHeaders(), body));
 	}
 
 	private static byte[] bytes(DataBuffer buffer) {
-		try {
-			byte[] bytes = new byte[buffer.readableByteCount()];
-			buffer.read(bytes);
-			return bytes;
-		}
-		finally {
-			DataBufferUtils.release(buffer);
-		}
+		byte[] bytes = new byte[buffer.readableByteCount()];
+		buffer.read(bytes);
+		DataBufferUtils.release(buffer);
+		return bytes;
 	}
 
 	/**
@@ -123,19 +115,14 @@ public final class ReactiveTokenEndpointClients {
 			ReactiveOAuth2AccessTokenResponseClient<R> client) {
 		return (grantRequest) -> client.getTokenResponse(grantRequest)
 			.timeout(this.endpoint.timeout(), Mono.error(this.responses::timedOut))
-			.onErrorMap(WebClientRequestException.class, (ex) -> (ex.getCause() instanceof TimeoutException)
-					? this.responses.timedOut() : this.responses.unreachable(ex));
+			.onErrorMap(WebClientRequestException.class, this.responses::transportFailed);
 	}
 
 	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractWebClientReactiveOAuth2AccessTokenResponseClient<T>> C configure(
 			C client) {
 		client.setWebClient(this.webClient);
 		client.setBodyExtractor(this.bodyExtractor);
-		Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> authentication = this.endpoint
-			.clientAuthentication();
-		if (authentication != null) {
-			client.addParametersConverter(authentication::convert);
-		}
+		this.endpoint.authenticate(client::addParametersConverter);
 		return client;
 	}
 

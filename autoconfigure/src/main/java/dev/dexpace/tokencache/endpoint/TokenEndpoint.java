@@ -2,6 +2,7 @@ package dev.dexpace.tokencache.endpoint;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
@@ -10,7 +11,10 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.NimbusJwtClientAuthenticationParametersConverter;
+import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.util.Assert;
+import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 
 /**
@@ -41,17 +45,17 @@ public final class TokenEndpoint {
 	private final @Nullable Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> clientAuthentication;
 
 	/**
-	 * Create a token endpoint that sends an access token type for every token exchange and
-	 * leaves client authentication to Spring Security.
+	 * Create a token endpoint.
 	 * @param responseConverter turns a token response into a token with its expiry
 	 * @param timeout the longest a token request may take, from connecting to the last
 	 * byte of the response
+	 * @param subjectTokenTypes the {@code subject_token_type} of a token exchange, by
+	 * registration id
+	 * @param clientAuthentication parameters every token request also carries, such as a
+	 * {@link NimbusJwtClientAuthenticationParametersConverter} for {@code private_key_jwt};
+	 * asked for every grant, it answers nothing for registrations it does not apply to
 	 */
-	public TokenEndpoint(ExpiryResolvingTokenResponseConverter responseConverter, Duration timeout) {
-		this(responseConverter, timeout, (registrationId) -> ACCESS_TOKEN_TYPE, null);
-	}
-
-	private TokenEndpoint(ExpiryResolvingTokenResponseConverter responseConverter, Duration timeout,
+	public TokenEndpoint(ExpiryResolvingTokenResponseConverter responseConverter, Duration timeout,
 			Function<String, String> subjectTokenTypes,
 			@Nullable Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> clientAuthentication) {
 		Assert.isTrue(!timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
@@ -59,29 +63,6 @@ public final class TokenEndpoint {
 		this.timeout = timeout;
 		this.subjectTokenTypes = subjectTokenTypes;
 		this.clientAuthentication = clientAuthentication;
-	}
-
-	/**
-	 * Return a token endpoint that sends the given {@code subject_token_type} in token
-	 * exchanges.
-	 * @param subjectTokenTypes the type by registration id
-	 * @return the token endpoint
-	 */
-	public TokenEndpoint withSubjectTokenTypes(Function<String, String> subjectTokenTypes) {
-		return new TokenEndpoint(this.responseConverter, this.timeout, subjectTokenTypes, this.clientAuthentication);
-	}
-
-	/**
-	 * Return a token endpoint whose token requests also carry the parameters of the given
-	 * converter, such as a {@link NimbusJwtClientAuthenticationParametersConverter} for
-	 * {@code private_key_jwt} or {@code client_secret_jwt}. It is asked for every grant
-	 * and answers nothing for registrations it does not apply to.
-	 * @param clientAuthentication the client authentication parameters
-	 * @return the token endpoint
-	 */
-	public TokenEndpoint withClientAuthentication(
-			Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> clientAuthentication) {
-		return new TokenEndpoint(this.responseConverter, this.timeout, this.subjectTokenTypes, clientAuthentication);
 	}
 
 	Duration timeout() {
@@ -92,12 +73,32 @@ public final class TokenEndpoint {
 		return new TokenEndpointResponses(this.responseConverter, this.timeout, Clock.systemUTC());
 	}
 
-	TokenExchangeParameters tokenExchangeParameters() {
-		return new TokenExchangeParameters(this.subjectTokenTypes);
+	/**
+	 * The token-exchange parameters that replace Spring Security's: {@code subject_token_type}
+	 * the configured one, where Spring Security sends a {@code Jwt} subject as
+	 * {@code …:jwt}, which identity providers reject for an access token. Register with
+	 * {@code setParametersConverter}: it <em>replaces</em> Spring Security's parameter of the
+	 * same name, where {@code addParametersConverter} appends a second
+	 * {@code subject_token_type}, which identity providers answer with
+	 * {@code 400 invalid_request} (RFC 6749 section 3.2).
+	 */
+	MultiValueMap<String, String> tokenExchangeParameters(TokenExchangeGrantRequest grantRequest) {
+		MultiValueMap<String, String> parameters = new LinkedMultiValueMap<>();
+		parameters.set(OAuth2ParameterNames.SUBJECT_TOKEN_TYPE,
+				this.subjectTokenTypes.apply(grantRequest.getClientRegistration().getRegistrationId()));
+		return parameters;
 	}
 
-	@Nullable Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> clientAuthentication() {
-		return this.clientAuthentication;
+	/**
+	 * Add the client authentication parameters, if any, to a token client.
+	 * @param addParametersConverter the client's {@code addParametersConverter}
+	 */
+	<T extends AbstractOAuth2AuthorizationGrantRequest> void authenticate(
+			Consumer<Converter<T, MultiValueMap<String, String>>> addParametersConverter) {
+		Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> authentication = this.clientAuthentication;
+		if (authentication != null) {
+			addParametersConverter.accept(authentication::convert);
+		}
 	}
 
 }

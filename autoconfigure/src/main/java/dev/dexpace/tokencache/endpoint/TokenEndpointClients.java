@@ -2,21 +2,15 @@ package dev.dexpace.tokencache.endpoint;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.core.convert.converter.Converter;
 import org.springframework.http.HttpInputMessage;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpOutputMessage;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.ClientHttpRequestInterceptor;
 import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.converter.FormHttpMessageConverter;
@@ -29,16 +23,12 @@ import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTo
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.client.ResponseErrorHandler;
 import org.springframework.web.client.RestClient;
 
 /**
  * Spring Security's RestClient token response clients on a {@link TokenEndpoint}: the
- * RestClient only carries status, headers and body bytes to the
- * {@link TokenEndpointResponses} that {@link ReactiveTokenEndpointClients} use as well,
- * and writes the request form so that Spring's debug log never shows a secret
- * ({@link RedactedTokenRequests}).
+ * RestClient carries status, headers and body bytes to the decisions the WebClient twin
+ * uses too, and its debug log never shows a secret of the form.
  *
  * @since 0.1.0
  */
@@ -61,8 +51,17 @@ public final class TokenEndpointClients {
 				converters.addCustomConverter(new TokenResponseConverter(responses));
 			})
 			.requestFactory(requestFactory(endpoint))
-			.requestInterceptor(transport(responses))
-			.defaultStatusHandler(new ErrorStatusHandler(responses))
+			// The JDK client only says "Request cancelled" for a timeout.
+			.requestInterceptor((request, body, execution) -> {
+				try {
+					return execution.execute(request, body);
+				}
+				catch (IOException ex) {
+					throw responses.transportFailed(ex);
+				}
+			})
+			.defaultStatusHandler((status) -> !status.is2xxSuccessful(),
+					(request, response) -> failed(response, responses))
 			.build());
 	}
 
@@ -79,24 +78,6 @@ public final class TokenEndpointClients {
 	}
 
 	/**
-	 * A timeout or I/O error while sending becomes the error the WebClient clients give
-	 * too (the JDK client only says "Request cancelled").
-	 */
-	private static ClientHttpRequestInterceptor transport(TokenEndpointResponses responses) {
-		return (request, body, execution) -> {
-			try {
-				return execution.execute(request, body);
-			}
-			catch (HttpTimeoutException | SocketTimeoutException ex) {
-				throw responses.timedOut();
-			}
-			catch (IOException ex) {
-				throw responses.unreachable(ex);
-			}
-		};
-	}
-
-	/**
 	 * Return the client for the {@code client_credentials} grant.
 	 * @return the client
 	 */
@@ -110,7 +91,7 @@ public final class TokenEndpointClients {
 	 */
 	public RestClientTokenExchangeTokenResponseClient tokenExchange() {
 		RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
-		client.setParametersConverter(this.endpoint.tokenExchangeParameters());
+		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
 		return configure(client);
 	}
 
@@ -125,11 +106,7 @@ public final class TokenEndpointClients {
 	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> C configure(
 			C client) {
 		client.setRestClient(this.restClient);
-		Converter<AbstractOAuth2AuthorizationGrantRequest, MultiValueMap<String, String>> authentication = this.endpoint
-			.clientAuthentication();
-		if (authentication != null) {
-			client.addParametersConverter(authentication::convert);
-		}
+		this.endpoint.authenticate(client::addParametersConverter);
 		return client;
 	}
 
@@ -144,40 +121,21 @@ public final class TokenEndpointClients {
 			}
 			return bytes;
 		}
-		catch (HttpTimeoutException | SocketTimeoutException ex) {
-			throw responses.timedOut();
-		}
 		catch (IOException ex) {
-			throw responses.unreadable(ex);
+			throw responses.transportFailed(ex);
 		}
 	}
 
-	private static final class ErrorStatusHandler implements ResponseErrorHandler {
-
-		private final TokenEndpointResponses responses;
-
-		ErrorStatusHandler(TokenEndpointResponses responses) {
-			this.responses = responses;
+	private static void failed(ClientHttpResponse response, TokenEndpointResponses responses) throws IOException {
+		byte[] body;
+		try {
+			body = read(response.getBody(), responses);
 		}
-
-		@Override
-		public boolean hasError(ClientHttpResponse response) throws IOException {
-			return !response.getStatusCode().is2xxSuccessful();
+		catch (OAuth2AuthorizationException ex) {
+			// An error body that does not read still has a status that does.
+			body = new byte[0];
 		}
-
-		@Override
-		public void handleError(URI url, HttpMethod method, ClientHttpResponse response) throws IOException {
-			byte[] body;
-			try {
-				body = read(response.getBody(), this.responses);
-			}
-			catch (OAuth2AuthorizationException ex) {
-				// An error body that does not read still has a status that does.
-				body = new byte[0];
-			}
-			throw this.responses.error(response.getStatusCode(), response.getHeaders(), body);
-		}
-
+		throw responses.error(response.getStatusCode(), response.getHeaders(), body);
 	}
 
 	/**

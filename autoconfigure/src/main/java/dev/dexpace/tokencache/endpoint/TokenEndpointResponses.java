@@ -1,10 +1,13 @@
 package dev.dexpace.tokencache.endpoint;
 
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
@@ -38,16 +41,12 @@ final class TokenEndpointResponses {
 	 */
 	static final int MAX_BODY_BYTES = 1 << 20;
 
-	/**
-	 * Spring Security's message for a token response without a body.
-	 */
+	// Spring Security's message for a token response without a body.
 	static final String EMPTY = "Empty OAuth 2.0 Access Token Response";
 
 	private static final String INVALID_TOKEN_RESPONSE = ExpiryResolvingTokenResponseConverter.INVALID_TOKEN_RESPONSE;
 
-	/**
-	 * The longest error description passed on, and the longest {@code Retry-After} quoted.
-	 */
+	// The longest error code, description or URI passed on.
 	private static final int MAX_DESCRIPTION = 256;
 
 	private final ExpiryResolvingTokenResponseConverter converter;
@@ -136,43 +135,31 @@ final class TokenEndpointResponses {
 		return (wait != null) ? new TokenEndpointBusyException(error, wait) : new OAuth2AuthorizationException(error);
 	}
 
-	/**
-	 * Return the error for a token endpoint that did not answer within the timeout.
-	 * @return the error
-	 */
 	OAuth2AuthorizationException timedOut() {
 		return invalid("The token endpoint did not answer within " + this.timeout.toMillis()
 				+ " ms (dexpace.token-cache.token-request-timeout); the request timed out");
 	}
 
 	/**
-	 * Return the error for a token endpoint that could not be reached or dropped the
-	 * connection.
-	 * @param cause the I/O error, kept as the cause
-	 * @return the error
+	 * The error of a token request that timed out, could not reach the token endpoint or
+	 * lost the connection, the same for both clients; the I/O error is kept as the cause.
 	 */
-	OAuth2AuthorizationException unreachable(Throwable cause) {
+	OAuth2AuthorizationException transportFailed(Throwable failure) {
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < 10; cause = cause.getCause(), depth++) {
+			if (cause instanceof HttpTimeoutException || cause instanceof SocketTimeoutException
+					|| cause instanceof TimeoutException) {
+				return timedOut();
+			}
+		}
 		return new OAuth2AuthorizationException(new OAuth2Error(INVALID_TOKEN_RESPONSE,
-				"I/O error on the token request (" + cause.getClass().getSimpleName()
+				"I/O error on the token request (" + failure.getClass().getSimpleName()
 						+ "): the token endpoint could not be reached or closed the connection",
-				null), cause);
+				null), failure);
 	}
 
-	/**
-	 * Return the error for a response body larger than {@link #MAX_BODY_BYTES}.
-	 * @return the error
-	 */
 	OAuth2AuthorizationException tooLarge() {
 		return invalid("The token response is larger than " + MAX_BODY_BYTES + " bytes");
-	}
-
-	/**
-	 * Return the error for a body that could not be read to its end.
-	 * @param cause what reading threw; its message is not kept
-	 * @return the error
-	 */
-	OAuth2AuthorizationException unreadable(Throwable cause) {
-		return invalid("The token response could not be read (" + cause.getClass().getSimpleName() + ")");
 	}
 
 	private static @Nullable Map<String, Object> parse(byte[] body) {

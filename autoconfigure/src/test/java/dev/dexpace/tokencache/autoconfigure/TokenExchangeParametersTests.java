@@ -76,9 +76,9 @@ class TokenExchangeParametersTests {
 
 		private static TokenEndpoint endpoint(Map<String, TokenCacheProperties.Registration> registrations) {
 			Clock clock = Clock.systemUTC();
-			return RegistrationSettings.of(registrations, (java.util.Collection<String>) null)
-				.tokenEndpoint(new ExpiryResolvingTokenResponseConverter(
-						new TokenLifetimeResolver(Duration.ofMinutes(5), clock), clock), WAIT);
+			RegistrationSettings settings = RegistrationSettings.of(registrations, (java.util.Collection<String>) null);
+			return new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(
+					new TokenLifetimeResolver(Duration.ofMinutes(5), clock), clock), WAIT, settings::subjectTokenType, null);
 		}
 
 	}

@@ -296,10 +296,9 @@ class TokenEndpointClientsTests {
 			.build();
 		return new TokenEndpoint(
 				new ExpiryResolvingTokenResponseConverter(new TokenLifetimeResolver(Duration.ofMinutes(5), clock), clock),
-				WAIT)
-			.withClientAuthentication(new NimbusJwtClientAuthenticationParametersConverter<>(
-					(registration) -> ClientAuthenticationMethod.PRIVATE_KEY_JWT
-						.equals(registration.getClientAuthenticationMethod()) ? jwk : null));
+				WAIT, (registrationId) -> TokenEndpoint.ACCESS_TOKEN_TYPE,
+				new NimbusJwtClientAuthenticationParametersConverter<>((registration) -> ClientAuthenticationMethod.PRIVATE_KEY_JWT
+					.equals(registration.getClientAuthenticationMethod()) ? jwk : null));
 	}
 
 	private static ClientRegistration registration(StrictTokenEndpoint idp, ClientAuthenticationMethod method,

@@ -289,7 +289,7 @@ class ReactiveTokenRefreshIT {
 		ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> client = new ReactiveTokenEndpointClients(
 				new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(
 						new TokenLifetimeResolver(Duration.ofMinutes(5), Clock.systemUTC()), Clock.systemUTC()),
-						Duration.ofSeconds(30)))
+						Duration.ofSeconds(30), (registrationId) -> TokenEndpoint.ACCESS_TOKEN_TYPE, null))
 			.clientCredentials();
 		delegate.setAuthorizedClientProvider(ReactiveOAuth2AuthorizedClientProviderBuilder.builder()
 			.clientCredentials((builder) -> builder.accessTokenResponseClient(client))
