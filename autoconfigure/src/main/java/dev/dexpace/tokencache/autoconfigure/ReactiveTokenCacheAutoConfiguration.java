@@ -4,6 +4,8 @@ import java.time.Clock;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
@@ -71,9 +73,9 @@ public final class ReactiveTokenCacheAutoConfiguration {
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
 			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
 					ReactiveClientRegistrations.source(beanFactory));
-			ReactiveTokenResponseClients clients = new ReactiveTokenResponseClients(
-					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock), settings,
-					properties.getTokenRequestTimeout());
+			ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(new TokenEndpoint(
+					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
+					properties.getTokenRequestTimeout(), settings::subjectTokenType, null));
 			TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

@@ -116,6 +116,16 @@ final class RegistrationSettings {
 		return null;
 	}
 
+	/**
+	 * Return the {@code subject_token_type} a token exchange sends for a registration.
+	 * @param registrationId the registration id
+	 * @return the configured token type, or the access token type when none is configured
+	 */
+	String subjectTokenType(String registrationId) {
+		TokenCacheProperties.Registration settings = get(registrationId);
+		return (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
+	}
+
 	private static String registrationIdOf(String key, Collection<String> registrationIds) {
 		String uniform = uniform(key);
 		List<String> candidates = new ArrayList<>();

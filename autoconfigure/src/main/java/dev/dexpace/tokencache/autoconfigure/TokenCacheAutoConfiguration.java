@@ -3,6 +3,8 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
+import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
@@ -78,10 +80,10 @@ public final class TokenCacheAutoConfiguration {
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
 				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
-			TokenResponseClients clients = new TokenResponseClients(
+			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
+			TokenEndpointClients clients = new TokenEndpointClients(new TokenEndpoint(
 					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					RegistrationSettings.of(properties.getRegistration(), registrations),
-					properties.getTokenRequestTimeout());
+					properties.getTokenRequestTimeout(), settings::subjectTokenType, null));
 			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();

@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;

@@ -9,6 +9,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;

@@ -6,6 +6,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.function.BiFunction;
 
+import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
+import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
@@ -50,11 +53,11 @@ class TokenExchangeParametersTests {
 	 */
 	enum TokenClient {
 
-		REST_CLIENT((registrations, request) -> new TokenResponseClients(converter(), settings(registrations), WAIT)
+		REST_CLIENT((registrations, request) -> new TokenEndpointClients(endpoint(registrations))
 			.tokenExchange()
 			.getTokenResponse(request)),
 
-		WEB_CLIENT((registrations, request) -> new ReactiveTokenResponseClients(converter(), settings(registrations), WAIT)
+		WEB_CLIENT((registrations, request) -> new ReactiveTokenEndpointClients(endpoint(registrations))
 			.tokenExchange()
 			.getTokenResponse(request)
 			.block(WAIT));
@@ -71,14 +74,11 @@ class TokenExchangeParametersTests {
 			return this.exchange.apply(registrations, request);
 		}
 
-		private static RegistrationSettings settings(Map<String, TokenCacheProperties.Registration> registrations) {
-			return RegistrationSettings.of(registrations, (java.util.Collection<String>) null);
-		}
-
-		private static ExpiryResolvingTokenResponseConverter converter() {
+		private static TokenEndpoint endpoint(Map<String, TokenCacheProperties.Registration> registrations) {
 			Clock clock = Clock.systemUTC();
-			return new ExpiryResolvingTokenResponseConverter(new TokenLifetimeResolver(Duration.ofMinutes(5), clock),
-					clock);
+			RegistrationSettings settings = RegistrationSettings.of(registrations, (java.util.Collection<String>) null);
+			return new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(
+					new TokenLifetimeResolver(Duration.ofMinutes(5), clock), clock), WAIT, settings::subjectTokenType, null);
 		}
 
 	}

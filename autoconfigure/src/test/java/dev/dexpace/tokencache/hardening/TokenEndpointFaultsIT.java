@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
-import dev.dexpace.tokencache.oauth2.TokenEndpointBusyException;
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
@@ -75,7 +75,7 @@ class TokenEndpointFaultsIT {
 
 	@Test
 	void aRejectedClientIsInvalidClient() {
-		this.idp.failTokenRequests(1, 401, Map.of("WWW-Authenticate", "Basic realm=\"idp\""));
+		this.idp.failTokenRequests(1, 401, Map.of("WWW-Authenticate", "Basic realm=\"idp\""), "");
 		this.contextRunner.run((context) -> {
 			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_client");
@@ -111,7 +111,7 @@ class TokenEndpointFaultsIT {
 			RestClient client = TokenCacheContexts.restClient(context);
 			OAuth2AuthorizationException failure = callFails(client);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
-			assertThat(failure.getMessage()).contains("I/O error on POST request");
+			assertThat(failure.getMessage()).contains("I/O error on the token request");
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});

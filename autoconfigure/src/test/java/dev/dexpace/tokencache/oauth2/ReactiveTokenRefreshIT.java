@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseBodyExtractor;
+import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
+import dev.dexpace.tokencache.endpoint.TokenEndpoint;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
@@ -34,7 +35,8 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.endpoint.WebClientReactiveClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.OAuth2ClientCredentialsGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.ReactiveOAuth2AccessTokenResponseClient;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.InMemoryReactiveClientRegistrationRepository;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
@@ -282,11 +284,13 @@ class ReactiveTokenRefreshIT {
 				registration);
 		AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
 				registrations, new NoStoreReactiveOAuth2AuthorizedClientService());
-		// The starter's way of reading token responses: Spring's default decoder logs them
-		// at TRACE, which the suite-wide leak check would report.
-		WebClientReactiveClientCredentialsTokenResponseClient client = new WebClientReactiveClientCredentialsTokenResponseClient();
-		client.setBodyExtractor(new ExpiryResolvingTokenResponseBodyExtractor(new ExpiryResolvingTokenResponseConverter(
-				new TokenLifetimeResolver(Duration.ofMinutes(5), Clock.systemUTC()), Clock.systemUTC())));
+		// The starter's token clients: Spring's default decoder logs token responses at
+		// TRACE, which the suite-wide leak check would report.
+		ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> client = new ReactiveTokenEndpointClients(
+				new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(
+						new TokenLifetimeResolver(Duration.ofMinutes(5), Clock.systemUTC()), Clock.systemUTC()),
+						Duration.ofSeconds(30), (registrationId) -> TokenEndpoint.ACCESS_TOKEN_TYPE, null))
+			.clientCredentials();
 		delegate.setAuthorizedClientProvider(ReactiveOAuth2AuthorizedClientProviderBuilder.builder()
 			.clientCredentials((builder) -> builder.accessTokenResponseClient(client))
 			.build());

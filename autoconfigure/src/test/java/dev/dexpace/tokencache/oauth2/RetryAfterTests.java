@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;

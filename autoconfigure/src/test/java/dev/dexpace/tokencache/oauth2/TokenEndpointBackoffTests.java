@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;

@@ -1,4 +1,4 @@
-package dev.dexpace.tokencache.oauth2;
+package dev.dexpace.tokencache.endpoint;
 
 import java.time.Duration;
 import java.time.Instant;

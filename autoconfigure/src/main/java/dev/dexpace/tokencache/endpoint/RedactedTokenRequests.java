@@ -1,13 +1,10 @@
-package dev.dexpace.tokencache.autoconfigure;
+package dev.dexpace.tokencache.endpoint;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
@@ -39,41 +36,31 @@ final class RedactedTokenRequests {
 	 * @return the wrapped RestClient
 	 */
 	static RestClient of(RestClient restClient) {
-		return proxy(RestClient.class, restClient, (method, result) -> method.getName().equals("post")
-				? proxy(RestClient.RequestBodyUriSpec.class, (RestClient.RequestBodyUriSpec) result, null) : result);
+		return proxy(RestClient.class, restClient);
 	}
 
 	@SuppressWarnings("unchecked")
-	private static <T> T proxy(Class<T> type, T target, @Nullable ResultMapper mapper) {
-		InvocationHandler handler = new InvocationHandler() {
-			@Override
-			public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-				if (type == RestClient.RequestBodyUriSpec.class && method.getName().equals("body") && args != null
-						&& args.length == 1 && args[0] instanceof MultiValueMap<?, ?> form) {
-					args = new Object[] { new RedactedForm((MultiValueMap<String, String>) form) };
-				}
-				Object result;
-				try {
-					result = method.invoke(target, args);
-				}
-				catch (InvocationTargetException ex) {
-					throw ex.getCause();
-				}
-				if (result == target) {
-					return proxy;
-				}
-				return (mapper != null) ? mapper.map(method, result) : result;
+	private static <T> T proxy(Class<T> type, T target) {
+		InvocationHandler handler = (proxy, method, args) -> {
+			if (type == RestClient.RequestBodyUriSpec.class && method.getName().equals("body") && args != null
+					&& args.length == 1 && args[0] instanceof MultiValueMap<?, ?> form) {
+				args = new Object[] { new RedactedForm((MultiValueMap<String, String>) form) };
 			}
+			Object result;
+			try {
+				result = method.invoke(target, args);
+			}
+			catch (InvocationTargetException ex) {
+				throw ex.getCause();
+			}
+			if (result == target) {
+				return proxy;
+			}
+			return (type == RestClient.class && method.getName().equals("post"))
+					? proxy(RestClient.RequestBodyUriSpec.class, (RestClient.RequestBodyUriSpec) result) : result;
 		};
 		return (T) Proxy.newProxyInstance(RedactedTokenRequests.class.getClassLoader(), new Class<?>[] { type },
 				handler);
-	}
-
-	@FunctionalInterface
-	private interface ResultMapper {
-
-		Object map(Method method, Object result);
-
 	}
 
 	/**

@@ -1,0 +1,182 @@
+package dev.dexpace.tokencache.endpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpInputMessage;
+import org.springframework.http.HttpOutputMessage;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.ClientHttpResponse;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.converter.FormHttpMessageConverter;
+import org.springframework.http.converter.HttpMessageConverter;
+import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
+import org.springframework.web.client.RestClient;
+
+/**
+ * Spring Security's RestClient token response clients on a {@link TokenEndpoint}: the
+ * RestClient carries status, headers and body bytes to the decisions the WebClient twin
+ * uses too, and its debug log never shows a secret of the form.
+ *
+ * @since 0.1.0
+ */
+public final class TokenEndpointClients {
+
+	private final TokenEndpoint endpoint;
+
+	private final RestClient restClient;
+
+	/**
+	 * Create the clients of a token endpoint.
+	 * @param endpoint the token endpoint
+	 */
+	public TokenEndpointClients(TokenEndpoint endpoint) {
+		this.endpoint = endpoint;
+		TokenEndpointResponses responses = endpoint.responses();
+		this.restClient = RedactedTokenRequests.of(RestClient.builder()
+			.configureMessageConverters((converters) -> {
+				converters.addCustomConverter(new FormHttpMessageConverter());
+				converters.addCustomConverter(new TokenResponseConverter(responses));
+			})
+			.requestFactory(requestFactory(endpoint))
+			// The JDK client only says "Request cancelled" for a timeout.
+			.requestInterceptor((request, body, execution) -> {
+				try {
+					return execution.execute(request, body);
+				}
+				catch (IOException ex) {
+					throw responses.transportFailed(ex);
+				}
+			})
+			.defaultStatusHandler((status) -> !status.is2xxSuccessful(),
+					(request, response) -> failed(response, responses))
+			.build());
+	}
+
+	/**
+	 * A token endpoint that accepts the connection and never answers must not hold the
+	 * calling thread, nor every caller waiting on its single-flight request, forever. The
+	 * read timeout of the JDK client covers the whole response, body included.
+	 */
+	private static JdkClientHttpRequestFactory requestFactory(TokenEndpoint endpoint) {
+		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
+				HttpClient.newBuilder().connectTimeout(endpoint.timeout()).build());
+		factory.setReadTimeout(endpoint.timeout());
+		return factory;
+	}
+
+	/**
+	 * Return the client for the {@code client_credentials} grant.
+	 * @return the client
+	 */
+	public RestClientClientCredentialsTokenResponseClient clientCredentials() {
+		return configure(new RestClientClientCredentialsTokenResponseClient());
+	}
+
+	/**
+	 * Return the client for token exchange (RFC 8693).
+	 * @return the client
+	 */
+	public RestClientTokenExchangeTokenResponseClient tokenExchange() {
+		RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
+		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
+		return configure(client);
+	}
+
+	/**
+	 * Return the client for the JWT bearer grant (RFC 7523).
+	 * @return the client
+	 */
+	public RestClientJwtBearerTokenResponseClient jwtBearer() {
+		return configure(new RestClientJwtBearerTokenResponseClient());
+	}
+
+	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> C configure(
+			C client) {
+		client.setRestClient(this.restClient);
+		this.endpoint.authenticate(client::addParametersConverter);
+		return client;
+	}
+
+	/**
+	 * Read a body up to {@link TokenEndpointResponses#MAX_BODY_BYTES}.
+	 */
+	private static byte[] read(InputStream body, TokenEndpointResponses responses) {
+		try {
+			byte[] bytes = body.readNBytes(TokenEndpointResponses.MAX_BODY_BYTES + 1);
+			if (bytes.length > TokenEndpointResponses.MAX_BODY_BYTES) {
+				throw responses.tooLarge();
+			}
+			return bytes;
+		}
+		catch (IOException ex) {
+			throw responses.transportFailed(ex);
+		}
+	}
+
+	private static void failed(ClientHttpResponse response, TokenEndpointResponses responses) throws IOException {
+		byte[] body;
+		try {
+			body = read(response.getBody(), responses);
+		}
+		catch (OAuth2AuthorizationException ex) {
+			// An error body that does not read still has a status that does.
+			body = new byte[0];
+		}
+		throw responses.error(response.getStatusCode(), response.getHeaders(), body);
+	}
+
+	/**
+	 * Reads a success response of any content type, as the WebClient clients do.
+	 */
+	private static final class TokenResponseConverter implements HttpMessageConverter<OAuth2AccessTokenResponse> {
+
+		private final TokenEndpointResponses responses;
+
+		TokenResponseConverter(TokenEndpointResponses responses) {
+			this.responses = responses;
+		}
+
+		@Override
+		public boolean canRead(Class<?> clazz, @Nullable MediaType mediaType) {
+			return OAuth2AccessTokenResponse.class.isAssignableFrom(clazz);
+		}
+
+		@Override
+		public boolean canWrite(Class<?> clazz, @Nullable MediaType mediaType) {
+			return false;
+		}
+
+		@Override
+		public List<MediaType> getSupportedMediaTypes() {
+			return List.of(MediaType.ALL);
+		}
+
+		@Override
+		public OAuth2AccessTokenResponse read(Class<? extends OAuth2AccessTokenResponse> clazz,
+				HttpInputMessage inputMessage) throws IOException {
+			return this.responses.read(HttpStatus.OK, inputMessage.getHeaders(),
+					TokenEndpointClients.read(inputMessage.getBody(), this.responses));
+		}
+
+		@Override
+		public void write(OAuth2AccessTokenResponse t, @Nullable MediaType contentType, HttpOutputMessage outputMessage)
+				throws HttpMessageNotWritableException {
+			throw new HttpMessageNotWritableException("Token responses are only read");
+		}
+
+	}
+
+}
