@@ -101,8 +101,11 @@ class EventLoopBlockHoundIT {
 
 	@Test
 	void theBlockingRedisCacheCalledOnAReactorThreadWouldBeCaught() throws Exception {
-		try (RedisCaches caches = new RedisCaches(redis.port())) {
+		try (RedisCaches caches = new RedisCaches(redis.port()); RawRedis raw = new RawRedis(redis.port())) {
 			RedisTokenCache blocking = caches.create();
+			// The cache waits for Redis' answer on the calling thread; with the answer
+			// delayed, that wait blocks for certain (a fast answer might be there first).
+			raw.commands().clientPause(300);
 			Mono.fromSupplier(() -> blocking.get(TokenKey.system("api", CLIENT, List.of(), null)))
 				.subscribeOn(Schedulers.parallel())
 				.block(WAIT);
