@@ -76,14 +76,6 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	}
 
 	/**
-	 * Return whether this instance's clock alone says the token has no life left, in
-	 * which case Redis' {@code PTTL} is asked before the token is dropped.
-	 */
-	final boolean expiredHere(CachedToken token) {
-		return ttlMillis(token) <= 0;
-	}
-
-	/**
 	 * Return the token as this instance must see it, given what Redis says of its key.
 	 * @param token the token read
 	 * @param pttlMillis the key's {@code PTTL} ({@code -1}: no expiry, {@code -2}: gone),
@@ -102,7 +94,7 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 					(issuedAt != null && issuedAt.isAfter(byRedis)) ? null : issuedAt, byRedis);
 		}
 		if (pttlMillis == -1 || pttlMillis == UNKNOWN_TTL) {
-			return expiredHere(token) ? null : token;
+			return (ttlMillis(token) <= 0) ? null : token;
 		}
 		return null;
 	}

@@ -1,8 +1,5 @@
 package dev.dexpace.tokencache.redis;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,13 +19,11 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
 import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.ScanOptions;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.data.redis.core.types.Expiration;
 
 /**
@@ -63,9 +58,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		implements ReactiveTokenCache, ReactiveTokenFetchLock, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ReactiveRedisTokenCache.class);
-
-	private static final RedisScript<Long> COMPARE_AND_DELETE = RedisScript.of(script("compare-and-delete.lua"),
-			Long.class);
 
 	private static final int UNLINK_CONCURRENCY = 16;
 
@@ -133,7 +125,7 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		return guarded("get", (redis) -> redis.stringCommands().get(buffer(redisKey)))
 			.flatMap((value) -> token(key.kind(), redisKey, bytes(value)))
 			// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-			.flatMap((token) -> expiredHere(token) ? getWithTtl(key.kind(), redisKey, null) : Mono.just(token));
+			.flatMap((token) -> ttlMillis(token) <= 0 ? getWithTtl(key.kind(), redisKey, null) : Mono.just(token));
 	}
 
 	/**
@@ -278,11 +270,11 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 
 	private static Mono<Long> compareAndDeleteCommand(ReactiveRedisConnection redis, ByteBuffer key, byte[] expected) {
 		return redis.scriptingCommands()
-			.<Long>evalSha(COMPARE_AND_DELETE.getSha1(), ReturnType.INTEGER, 1, key.duplicate(),
+			.<Long>evalSha(CacheCommands.COMPARE_AND_DELETE.getSha1(), ReturnType.INTEGER, 1, key.duplicate(),
 					ByteBuffer.wrap(expected))
 			.onErrorResume(ReactiveRedisTokenCache::noScript,
 					(ex) -> redis.scriptingCommands()
-						.eval(buffer(COMPARE_AND_DELETE.getScriptAsString()), ReturnType.INTEGER, 1, key.duplicate(),
+						.eval(buffer(CacheCommands.COMPARE_AND_DELETE.getScriptAsString()), ReturnType.INTEGER, 1, key.duplicate(),
 								ByteBuffer.wrap(expected)))
 			.next();
 	}
@@ -344,15 +336,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		byte[] bytes = new byte[buffer.remaining()];
 		buffer.duplicate().get(bytes);
 		return bytes;
-	}
-
-	private static String script(String name) {
-		try (InputStream in = new ClassPathResource(name, ReactiveRedisTokenCache.class).getInputStream()) {
-			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
 	}
 
 	/**

@@ -142,7 +142,7 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		byte[] value = this.guard.call("get", (deadline) -> this.commands.get(redisKey, deadline));
 		CachedToken token = (value != null) ? token(key.kind(), redisKey, value) : null;
 		// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-		return (token != null && expiredHere(token)) ? getWithTtl(key.kind(), redisKey, null) : token;
+		return (token != null && ttlMillis(token) <= 0) ? getWithTtl(key.kind(), redisKey, null) : token;
 	}
 
 	/**

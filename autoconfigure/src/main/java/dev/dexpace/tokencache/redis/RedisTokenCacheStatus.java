@@ -2,6 +2,8 @@ package dev.dexpace.tokencache.redis;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.ToLongFunction;
 
 import org.jspecify.annotations.Nullable;
 
@@ -75,6 +77,7 @@ public interface RedisTokenCacheStatus {
 			return statuses.get(0);
 		}
 		List<RedisTokenCacheStatus> all = List.copyOf(statuses);
+		ToLongFunction<ToLongFunction<RedisTokenCacheStatus>> sum = (count) -> all.stream().mapToLong(count).sum();
 		return new RedisTokenCacheStatus() {
 
 			@Override
@@ -89,33 +92,27 @@ public interface RedisTokenCacheStatus {
 
 			@Override
 			public long failures() {
-				return all.stream().mapToLong(RedisTokenCacheStatus::failures).sum();
+				return sum.applyAsLong(RedisTokenCacheStatus::failures);
 			}
 
 			@Override
 			public long skipped() {
-				return all.stream().mapToLong(RedisTokenCacheStatus::skipped).sum();
+				return sum.applyAsLong(RedisTokenCacheStatus::skipped);
 			}
 
 			@Override
 			public long corruptValues() {
-				return all.stream().mapToLong(RedisTokenCacheStatus::corruptValues).sum();
+				return sum.applyAsLong(RedisTokenCacheStatus::corruptValues);
 			}
 
 			@Override
 			public long unreadableValues() {
-				return all.stream().mapToLong(RedisTokenCacheStatus::unreadableValues).sum();
+				return sum.applyAsLong(RedisTokenCacheStatus::unreadableValues);
 			}
 
 			@Override
 			public @Nullable NearCache nearCache() {
-				return all.stream().map(RedisTokenCacheStatus::nearCache).filter((near) -> near != null).findFirst()
-					.orElse(null);
-			}
-
-			@Override
-			public String toString() {
-				return "RedisTokenCacheStatus" + all;
+				return all.stream().map(RedisTokenCacheStatus::nearCache).filter(Objects::nonNull).findFirst().orElse(null);
 			}
 
 		};
