@@ -2,14 +2,16 @@ package dev.dexpace.tokencache.actuate;
 
 import java.time.Duration;
 
-import dev.dexpace.tokencache.redis.RedisTokenCache;
+import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * The health of the Redis-backed token cache: {@code UP} while Redis answers a
+ * The health of the Redis-backed token cache, read from its
+ * {@link RedisTokenCacheStatus} (in a reactive application, the blocking and the
+ * reactive cache combined, see {@link RedisTokenCacheStatus#of(java.util.List)}): {@code UP} while Redis answers a
  * {@code PING} and the cache uses it, {@link #DEGRADED} while Redis answers but the
  * cache still skips it after recent failures (its circuit breaker is open until the
  * next probe), {@code DOWN} while Redis does not answer in time. The ping runs outside
@@ -30,16 +32,16 @@ public class RedisTokenCacheHealthIndicator implements HealthIndicator {
 	public static final Status DEGRADED = new Status("DEGRADED",
 			"Redis answers, but the token cache skips it after recent failures");
 
-	private final RedisTokenCache cache;
+	private final RedisTokenCacheStatus cache;
 
 	private final Duration timeout;
 
 	/**
 	 * Create an indicator.
-	 * @param cache the cache
+	 * @param cache the state of the cache
 	 * @param timeout how long to wait for Redis to answer
 	 */
-	public RedisTokenCacheHealthIndicator(RedisTokenCache cache, Duration timeout) {
+	public RedisTokenCacheHealthIndicator(RedisTokenCacheStatus cache, Duration timeout) {
 		this.cache = cache;
 		this.timeout = timeout;
 	}
@@ -53,6 +55,7 @@ public class RedisTokenCacheHealthIndicator implements HealthIndicator {
 			.withDetail("failures", this.cache.failures())
 			.withDetail("skipped", this.cache.skipped())
 			.withDetail("corruptValues", this.cache.corruptValues())
+			.withDetail("unreadableValues", this.cache.unreadableValues())
 			.build();
 	}
 

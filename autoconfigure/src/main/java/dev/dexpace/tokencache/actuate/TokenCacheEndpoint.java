@@ -4,14 +4,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenCacheInspector;
 import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenKind;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -26,7 +27,9 @@ import org.springframework.util.ClassUtils;
  * audience, key digest, expiry and remaining lifetime; never a token value) and removes
  * the tokens of one registration or all of them, so that the next call fetches a new
  * token. Listing and removing by registration need a cache that implements
- * {@link TokenCacheInspector}; removing everything works with any cache.
+ * {@link TokenCacheInspector}; removing everything works with any cache. A read answers
+ * one bounded page ({@code ?limit=&cursor=}); a removal is counted from what the cache
+ * removed, without listing the entries first.
  * <p>
  * It lists which registrations and users (by digest) hold tokens and lets its caller
  * force token requests: expose it only to operators, never publicly.
@@ -36,10 +39,15 @@ import org.springframework.util.ClassUtils;
 @Endpoint(id = "tokencache")
 public class TokenCacheEndpoint {
 
-	private static final Comparator<TokenCacheEntry> ORDER = Comparator.comparing(TokenCacheEntry::registrationId)
-		.thenComparing(TokenCacheEntry::kind)
-		.thenComparing(TokenCacheEntry::expiresAt)
-		.thenComparing(TokenCacheEntry::keyDigest);
+	/**
+	 * How many entries a read answers unless it asks for another number.
+	 */
+	public static final int DEFAULT_LIMIT = 100;
+
+	/**
+	 * The most entries a read answers.
+	 */
+	public static final int MAX_LIMIT = 1000;
 
 	private final TokenCache cache;
 
@@ -60,21 +68,32 @@ public class TokenCacheEndpoint {
 	}
 
 	/**
-	 * List the cached tokens.
-	 * @return the cache and its entries; no entries if the cache cannot list them
+	 * List a page of the cached tokens, in the order of their position (tier,
+	 * registration, key digest).
+	 * @param limit the most entries to answer (default {@value #DEFAULT_LIMIT}, at most
+	 * {@value #MAX_LIMIT})
+	 * @param cursor the {@code nextCursor} of the previous page, or {@code null} for the
+	 * first page
+	 * @return the cache and a page of its entries; no entries if the cache cannot list them
 	 */
 	@ReadOperation
-	public TokenCacheDescriptor tokenCache() {
+	public TokenCacheDescriptor tokenCache(@Nullable Integer limit, @Nullable String cursor) {
 		if (!(this.cache instanceof TokenCacheInspector inspector)) {
-			return new TokenCacheDescriptor(cacheName(), false, null);
+			return new TokenCacheDescriptor(cacheName(), false, null, null, false);
 		}
+		int bounded = Math.max(1, Math.min((limit != null) ? limit : DEFAULT_LIMIT, MAX_LIMIT));
+		TokenCacheInspector.Page page = inspector.entries(bounded, cursor);
 		Instant now = this.clock.instant();
-		List<EntryDescriptor> entries = inspector.entries()
-			.stream()
-			.sorted(ORDER)
-			.map((entry) -> EntryDescriptor.of(entry, now))
-			.toList();
-		return new TokenCacheDescriptor(cacheName(), true, entries);
+		List<EntryDescriptor> entries = page.entries().stream().map((entry) -> EntryDescriptor.of(entry, now)).toList();
+		return new TokenCacheDescriptor(cacheName(), true, entries, page.nextCursor(), page.nextCursor() != null);
+	}
+
+	/**
+	 * List the first page of the cached tokens.
+	 * @return the cache and the first {@value #DEFAULT_LIMIT} of its entries
+	 */
+	public TokenCacheDescriptor tokenCache() {
+		return tokenCache(null, null);
 	}
 
 	/**
@@ -83,35 +102,36 @@ public class TokenCacheEndpoint {
 	 */
 	@DeleteOperation
 	public DeletedDescriptor deleteAll() {
-		@Nullable List<TokenCacheEntry> entries = (this.cache instanceof TokenCacheInspector inspector)
-				? inspector.entries() : null;
-		this.cache.clear();
-		if (entries == null) {
-			return new DeletedDescriptor(null);
+		if (!(this.cache instanceof TokenCacheInspector inspector)) {
+			this.cache.clear();
+			return new DeletedDescriptor(null, false,
+					"The cache was cleared; it cannot count its entries, so how many were removed is unknown");
 		}
-		entries.forEach((entry) -> this.listener.invalidated(entry.kind(),
-				TokenCacheListener.InvalidationCause.MANUAL));
-		return new DeletedDescriptor((long) entries.size());
+		return deleted(inspector.remove(null));
 	}
 
 	/**
 	 * Remove the cached tokens of one client registration.
 	 * @param registration the client registration id
-	 * @return how many tokens were removed; none if the cache cannot list its entries
+	 * @return how many tokens were removed; nothing is removed if the cache cannot list its
+	 * entries by registration
 	 */
 	@DeleteOperation
 	public DeletedDescriptor deleteRegistration(@Selector String registration) {
-		if (!(this.cache instanceof TokenCacheInspector inspector)) {
-			return new DeletedDescriptor(null);
+		if (!(this.cache instanceof TokenCacheInspector)) {
+			return new DeletedDescriptor(null, false, "Nothing was removed: the cache cannot remove the entries of "
+					+ "one registration; delete everything instead");
 		}
-		List<TokenCacheEntry> entries = inspector.entries()
-			.stream()
-			.filter((entry) -> entry.registrationId().equals(registration))
-			.toList();
-		long deleted = inspector.deleteRegistration(registration);
-		entries.forEach((entry) -> this.listener.invalidated(entry.kind(),
-				TokenCacheListener.InvalidationCause.MANUAL));
-		return new DeletedDescriptor(deleted);
+		return deleted(((TokenCacheInspector) this.cache).remove(registration));
+	}
+
+	private DeletedDescriptor deleted(Map<TokenKind, Long> removed) {
+		removed.forEach((kind, count) -> {
+			for (long i = 0; i < count; i++) {
+				this.listener.invalidated(kind, TokenCacheListener.InvalidationCause.MANUAL);
+			}
+		});
+		return new DeletedDescriptor(removed.values().stream().mapToLong(Long::longValue).sum(), true, null);
 	}
 
 	private String cacheName() {
@@ -119,14 +139,17 @@ public class TokenCacheEndpoint {
 	}
 
 	/**
-	 * The cache and its entries.
+	 * The cache and a page of its entries.
 	 *
 	 * @param cache the class of the cache
 	 * @param inspectable whether the cache can list its entries
 	 * @param entries the entries, or {@code null} if the cache cannot list them
+	 * @param nextCursor the {@code cursor} of the next page, or {@code null} if this is the
+	 * last one
+	 * @param truncated whether there are more entries than this page holds
 	 */
-	public record TokenCacheDescriptor(String cache, boolean inspectable,
-			@Nullable List<EntryDescriptor> entries) implements OperationResponseBody {
+	public record TokenCacheDescriptor(String cache, boolean inspectable, @Nullable List<EntryDescriptor> entries,
+			@Nullable String nextCursor, boolean truncated) implements OperationResponseBody {
 
 	}
 
@@ -159,8 +182,11 @@ public class TokenCacheEndpoint {
 	 * The outcome of a delete.
 	 *
 	 * @param deleted how many tokens were removed, or {@code null} if the cache cannot tell
+	 * @param inspectable whether the cache can list and count its entries
+	 * @param reason what happened, when the cache cannot tell how many were removed
 	 */
-	public record DeletedDescriptor(@Nullable Long deleted) implements OperationResponseBody {
+	public record DeletedDescriptor(@Nullable Long deleted, boolean inspectable,
+			@Nullable String reason) implements OperationResponseBody {
 
 	}
 

@@ -6,14 +6,12 @@ import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.memory.InMemoryReactiveTokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
-import dev.dexpace.tokencache.redis.NearCache;
 import dev.dexpace.tokencache.redis.ReactiveRedisTokenCache;
 import dev.dexpace.tokencache.redis.RedisTokenCache;
 import dev.dexpace.tokencache.support.BlockingReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpReactiveTokenCache;
 import dev.dexpace.tokencache.support.NoOpTokenCache;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -47,20 +45,8 @@ final class ReactiveTokenCacheConfigurations {
 		private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
 
 		@Bean
-		ReactiveRedisTokenCache reactiveTokenCache(TokenCacheProperties properties,
-				ReactiveRedisConnectionFactory factory, ObjectProvider<NearCache> nearCache) {
-			TokenCacheProperties.Redis redis = properties.getRedis();
-			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory)
-				.leaseTime(redis.getLock().getLease())
-				.nearCache(nearCache.getIfAvailable())
-				.keyPrefix(redis.getKeyPrefix())
-				.expiryBuffer(properties.getExpiryBuffer())
-				.encryptionKey(redis.encryptionKeyBytes())
-				.previousEncryptionKeys(redis.previousEncryptionKeyBytes())
-				.timeout(redis.getTimeout())
-				.failureThreshold(redis.getFailureThreshold())
-				.openDuration(redis.getOpenDuration())
-				.build();
+		ReactiveRedisTokenCache reactiveTokenCache(RedisTokenCache tokenCache, ReactiveRedisConnectionFactory factory) {
+			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory).settingsOf(tokenCache).build();
 			// Connect now, on the start-up thread, never later on an event loop.
 			cache.warmUp(CONNECT_WAIT);
 			return cache;

@@ -3,8 +3,9 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Duration;
 
 import dev.dexpace.tokencache.actuate.RedisTokenCacheHealthIndicator;
-import dev.dexpace.tokencache.redis.RedisTokenCache;
+import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -13,15 +14,15 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.context.annotation.Bean;
 
 /**
- * The health of the Redis-backed token cache, as the {@code tokenCache} component of
+ * The health of the Redis-backed token caches (blocking and reactive), as the {@code tokenCache} component of
  * {@code /actuator/health}; off with {@code management.health.tokencache.enabled=false}.
  *
  * @since 0.1.0
  */
-@AutoConfiguration(after = TokenCacheAutoConfiguration.class)
+@AutoConfiguration(after = { TokenCacheAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class })
 @ConditionalOnClass(name = { "org.springframework.boot.health.contributor.HealthIndicator",
 		"org.springframework.data.redis.connection.RedisConnectionFactory" })
-@ConditionalOnBean(RedisTokenCache.class)
+@ConditionalOnBean(RedisTokenCacheStatus.class)
 public final class TokenCacheHealthAutoConfiguration {
 
 	private static final Duration MIN_PING_WAIT = Duration.ofSeconds(1);
@@ -30,11 +31,12 @@ public final class TokenCacheHealthAutoConfiguration {
 	@Bean
 	@ConditionalOnEnabledHealthIndicator("tokencache")
 	@ConditionalOnMissingBean(name = "tokenCacheHealthIndicator")
-	RedisTokenCacheHealthIndicator tokenCacheHealthIndicator(RedisTokenCache tokenCache,
+	RedisTokenCacheHealthIndicator tokenCacheHealthIndicator(ObjectProvider<RedisTokenCacheStatus> caches,
 			TokenCacheProperties properties) {
 		Duration timeout = properties.getRedis().getTimeout();
 		// A health check may wait longer than a cached call: one slow answer must not flap.
-		return new RedisTokenCacheHealthIndicator(tokenCache,
+		// Blocking and reactive cache: a WebFlux application serves its calls from the latter.
+		return new RedisTokenCacheHealthIndicator(RedisTokenCacheStatus.of(caches.orderedStream().toList()),
 				(timeout.compareTo(MIN_PING_WAIT) < 0) ? MIN_PING_WAIT : timeout);
 	}
 

@@ -7,7 +7,7 @@ import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
 import dev.dexpace.tokencache.metrics.TokenCacheObservations;
 import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
-import dev.dexpace.tokencache.redis.RedisTokenCache;
+import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -29,7 +29,7 @@ import org.springframework.context.annotation.Configuration;
  *
  * @since 0.1.0
  */
-@AutoConfiguration(after = TokenCacheAutoConfiguration.class, afterName = {
+@AutoConfiguration(after = { TokenCacheAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class }, afterName = {
 		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
@@ -55,9 +55,10 @@ public final class TokenCacheMetricsAutoConfiguration {
 	static class RedisMetricsConfiguration {
 
 		@Bean
-		@ConditionalOnBean(RedisTokenCache.class)
-		RedisTokenCacheMeterBinder redisTokenCacheMeterBinder(RedisTokenCache tokenCache) {
-			return new RedisTokenCacheMeterBinder(tokenCache);
+		@ConditionalOnBean(RedisTokenCacheStatus.class)
+		RedisTokenCacheMeterBinder redisTokenCacheMeterBinder(ObjectProvider<RedisTokenCacheStatus> caches) {
+			// Blocking and reactive cache: a WebFlux application serves its calls from the latter.
+			return new RedisTokenCacheMeterBinder(RedisTokenCacheStatus.of(caches.orderedStream().toList()));
 		}
 
 	}

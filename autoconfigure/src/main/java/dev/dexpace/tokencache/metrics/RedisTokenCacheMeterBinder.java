@@ -1,14 +1,16 @@
 package dev.dexpace.tokencache.metrics;
 
 import dev.dexpace.tokencache.redis.NearCache;
-import dev.dexpace.tokencache.redis.RedisTokenCache;
+import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Binds the state of a {@link RedisTokenCache}'s circuit breaker: the gauge
+ * Binds the state of a Redis token cache's circuit breaker, read from its
+ * {@link RedisTokenCacheStatus} (in a reactive application, the blocking and the reactive
+ * cache combined): the gauge
  * {@value #CIRCUIT_OPEN} (1 while Redis is skipped after repeated failures, else 0) and
  * the counter {@value #SKIPPED} of operations not sent to Redis meanwhile. Failed
  * operations are counted by {@link TokenCacheMetrics}.
@@ -42,13 +44,13 @@ public final class RedisTokenCacheMeterBinder implements MeterBinder {
 	 */
 	public static final String NEAR_LISTENING = "dexpace.token.cache.redis.near.listening";
 
-	private final RedisTokenCache cache;
+	private final RedisTokenCacheStatus cache;
 
 	/**
 	 * Create a binder.
-	 * @param cache the cache
+	 * @param cache the state of the cache
 	 */
-	public RedisTokenCacheMeterBinder(RedisTokenCache cache) {
+	public RedisTokenCacheMeterBinder(RedisTokenCacheStatus cache) {
 		this.cache = cache;
 	}
 
@@ -58,7 +60,7 @@ public final class RedisTokenCacheMeterBinder implements MeterBinder {
 			.description("Whether the Redis token cache skips Redis after repeated failures (1) or not (0)")
 			.strongReference(true)
 			.register(registry);
-		FunctionCounter.builder(SKIPPED, this.cache, RedisTokenCache::skipped)
+		FunctionCounter.builder(SKIPPED, this.cache, RedisTokenCacheStatus::skipped)
 			.description("Redis token cache operations not sent to Redis while its circuit was open")
 			.register(registry);
 		NearCache near = this.cache.nearCache();

@@ -45,11 +45,20 @@ final class RedisFaultGuard {
 	 * @param nanoTime a monotonic clock in nanoseconds, for the circuit breaker
 	 */
 	RedisFaultGuard(Duration timeout, int failureThreshold, Duration openDuration, LongSupplier nanoTime) {
+		this(timeout, new RedisCircuitBreaker(failureThreshold, openDuration, nanoTime));
+	}
+
+	/**
+	 * Create a guard around a breaker.
+	 * @param timeout how long one operation may take
+	 * @param breaker the breaker that keeps the state of an outage
+	 */
+	RedisFaultGuard(Duration timeout, RedisCircuitBreaker breaker) {
 		if (timeout.isNegative() || timeout.isZero()) {
 			throw new IllegalArgumentException("timeout must be positive");
 		}
 		this.timeout = timeout;
-		this.breaker = new RedisCircuitBreaker(failureThreshold, openDuration, nanoTime);
+		this.breaker = breaker;
 	}
 
 	/**

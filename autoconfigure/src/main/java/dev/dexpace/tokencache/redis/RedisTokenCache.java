@@ -1,27 +1,24 @@
 package dev.dexpace.tokencache.redis;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenCacheInspector;
-import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.CacheLifetime;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisClusterConnection;
@@ -53,7 +50,9 @@ import org.springframework.data.redis.core.ScanOptions;
  * sealed and that does not open, is a miss; it is deleted and counted. A value from a
  * newer version of this library, or one this instance cannot open (sealed with a key it
  * does not have, or plain while it encrypts: another instance's during a rolling change
- * of the encryption settings), is a miss left to its TTL.
+ * of the encryption settings), is a miss left to its TTL. A token Redis still holds is
+ * never dropped on this instance's clock alone: Redis' {@code PTTL} decides (see
+ * {@link AbstractRedisTokenCache}).
  * <p>
  * A slow or unreachable Redis never fails a call: {@code get}, {@code put} and
  * {@code delete} give up after a short timeout and a circuit breaker stops trying Redis
@@ -72,23 +71,25 @@ import org.springframework.data.redis.core.ScanOptions;
  * the key. Every delete, conditional delete and clear is published on
  * {@code <prefix>invalidate} whether or not this instance has a near cache, so instances
  * that have one hear about it.
+ * <p>
+ * <b>Inspection.</b> A page of {@link #entries(int, String)} walks the key names of the
+ * prefix and reads the values of that page only; {@link #remove(String)} counts what it
+ * removed from the key names, without reading a value.
  *
  * @since 0.1.0
  */
-public final class RedisTokenCache
-		implements TokenCache, TokenFetchLock, TokenCacheInspector, TokenCacheListenerAware, AutoCloseable {
+public final class RedisTokenCache extends AbstractRedisTokenCache
+		implements TokenCache, TokenFetchLock, TokenCacheInspector, AutoCloseable {
 
 	/**
 	 * The default key prefix.
 	 */
-	public static final String DEFAULT_KEY_PREFIX = "dexpace:token-cache:";
+	public static final String DEFAULT_KEY_PREFIX = RedisCacheSettings.DEFAULT_KEY_PREFIX;
 
 	/**
 	 * The default fetch lease time.
 	 */
-	public static final Duration DEFAULT_LEASE_TIME = Duration.ofSeconds(5);
-
-	private static final Log logger = LogFactory.getLog(RedisTokenCache.class);
+	public static final Duration DEFAULT_LEASE_TIME = RedisCacheSettings.DEFAULT_LEASE_TIME;
 
 	private static final int SCAN_BATCH = 500;
 
@@ -96,37 +97,13 @@ public final class RedisTokenCache
 
 	private final CacheCommands commands;
 
-	private final RedisKeys keys;
-
-	private final TokenValueCodec codec;
-
-	private final Duration expiryBuffer;
-
-	private final Clock clock;
-
 	private final RedisFaultGuard guard;
 
-	private final AtomicLong corruptValues = new AtomicLong();
-
-	private final AtomicLong unreadableValues = new AtomicLong();
-
-	private final Duration leaseTime;
-
-	private final @Nullable NearCache nearCache;
-
-	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
-
-	private RedisTokenCache(Builder builder) {
-		this.connectionFactory = builder.connectionFactory;
-		this.keys = new RedisKeys(builder.keyPrefix);
-		this.codec = TokenValueCodec.of(builder.encryptionKey, builder.previousEncryptionKeys);
-		this.expiryBuffer = builder.expiryBuffer;
-		this.clock = builder.clock;
-		this.guard = new RedisFaultGuard(builder.timeout, builder.failureThreshold, builder.openDuration,
-				System::nanoTime);
-		this.leaseTime = builder.leaseTime;
-		this.nearCache = builder.nearCache;
-		this.commands = CacheCommands.on(builder.connectionFactory);
+	private RedisTokenCache(RedisConnectionFactory connectionFactory, RedisCacheSettings settings) {
+		super(settings);
+		this.connectionFactory = connectionFactory;
+		this.guard = new RedisFaultGuard(settings.timeout(), this.breaker);
+		this.commands = CacheCommands.on(connectionFactory);
 	}
 
 	/**
@@ -146,61 +123,65 @@ public final class RedisTokenCache
 	 * @return whether Redis answered
 	 */
 	public boolean warmUp(Duration maxWait) {
+		return ping(maxWait);
+	}
+
+	@Override
+	public boolean ping(Duration maxWait) {
 		return this.guard.probe(this.commands::ping, maxWait);
 	}
 
 	@Override
 	public @Nullable CachedToken get(TokenKey key) {
 		String redisKey = this.keys.of(key);
-		NearCache near = this.nearCache;
+		NearCache near = nearCache();
 		if (near != null) {
 			CachedToken hit = near.get(redisKey);
-			if (hit != null) {
-				return hit;
-			}
-			return getThroughNearCache(near, key, redisKey);
+			return (hit != null) ? hit : getWithTtl(key.kind(), redisKey, near);
 		}
 		byte[] value = this.guard.call("get", (deadline) -> this.commands.get(redisKey, deadline));
-		return (value != null) ? usable(key, redisKey, value) : null;
+		CachedToken token = (value != null) ? token(key.kind(), redisKey, value) : null;
+		// Our clock says it is gone while Redis still holds it: Redis' clock decides.
+		return (token != null && ttlMillis(token) <= 0) ? getWithTtl(key.kind(), redisKey, null) : token;
 	}
 
 	/**
-	 * A near miss: read the value and its remaining life together, and keep a copy for no
+	 * Read the value and its remaining life together; on a near miss keep a copy for no
 	 * longer than the key lives.
 	 */
-	private @Nullable CachedToken getThroughNearCache(NearCache near, TokenKey key, String redisKey) {
-		long epoch = near.epoch();
+	private @Nullable CachedToken getWithTtl(TokenKind kind, String redisKey, @Nullable NearCache near) {
+		long epoch = (near != null) ? near.epoch() : 0;
 		CacheCommands.ValueAndTtl read = this.guard.call("get",
 				(deadline) -> this.commands.getWithTtl(redisKey, deadline));
-		if (read == null || read.value() == null) {
+		byte[] value = (read != null) ? read.value() : null;
+		if (read == null || value == null) {
 			return null;
 		}
-		CachedToken token = usable(key, redisKey, read.value());
-		if (token != null && read.pttlMillis() > 0) {
-			long lifetime = CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).toMillis();
-			near.put(redisKey, token, Math.min(lifetime, read.pttlMillis()), epoch);
+		CachedToken token = token(kind, redisKey, value);
+		CachedToken alive = (token != null) ? alive(token, read.pttlMillis()) : null;
+		if (near != null && alive != null) {
+			keepNear(near, redisKey, alive, read.pttlMillis(), epoch);
 		}
-		return token;
+		return alive;
 	}
 
-	private @Nullable CachedToken usable(TokenKey key, String redisKey, byte[] value) {
-		CachedToken token = decode(key.kind(), redisKey, value);
-		// Redis expires the key on the writer's clock; check again on ours, in case they differ.
-		if (token == null || CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).isZero()) {
-			return null;
+	private @Nullable CachedToken token(TokenKind kind, String redisKey, byte[] value) {
+		Read read = read(kind, redisKey, value);
+		if (read.corrupt()) {
+			compareAndDelete(redisKey, value);
 		}
-		return token;
+		return read.token();
 	}
 
 	@Override
 	public void put(TokenKey key, CachedToken token) {
-		long ttlMillis = CacheLifetime.of(token.expiresAt(), this.expiryBuffer, this.clock.instant()).toMillis();
+		long ttlMillis = ttlMillis(token);
 		if (ttlMillis <= 0) {
 			return;
 		}
 		String redisKey = this.keys.of(key);
 		byte[] value = this.codec.encode(redisKey, token);
-		NearCache near = this.nearCache;
+		NearCache near = nearCache();
 		long epoch = (near != null) ? near.epoch() : 0;
 		boolean written = this.guard.run("put",
 				(deadline) -> this.commands.set(redisKey, value, ttlMillis, deadline));
@@ -231,7 +212,7 @@ public final class RedisTokenCache
 		invalidateNear(redisKey);
 		byte[] value = this.guard.call("delete", (deadline) -> this.commands.get(redisKey, deadline));
 		if (value != null) {
-			CachedToken current = decode(key.kind(), redisKey, value);
+			CachedToken current = token(key.kind(), redisKey, value);
 			if (current != null && current.sameTokenAs(rejected)) {
 				compareAndDelete(redisKey, value);
 			}
@@ -243,11 +224,7 @@ public final class RedisTokenCache
 
 	@Override
 	public void clear() {
-		invalidateNearAll();
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			scan(connection, this.keys.pattern(), RedisTokenCache::unlinkAll);
-		}
-		publishInvalidation(NearCache.ALL);
+		remove(null);
 	}
 
 	/**
@@ -259,7 +236,7 @@ public final class RedisTokenCache
 	public @Nullable Lease tryLock(TokenKey key) {
 		String lockKey = this.keys.lockOf(key);
 		byte[] owner = owner();
-		long leaseMillis = this.leaseTime.toMillis();
+		long leaseMillis = leaseTime().toMillis();
 		Boolean acquired = this.guard.call("lock",
 				(deadline) -> this.commands.setIfAbsent(lockKey, owner, leaseMillis, deadline));
 		if (acquired == null) {
@@ -273,34 +250,6 @@ public final class RedisTokenCache
 				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline));
 	}
 
-	@Override
-	public Duration leaseTime() {
-		return this.leaseTime;
-	}
-
-	/**
-	 * A value unique to one attempt, so that only the attempt that took a lease removes it.
-	 */
-	static byte[] owner() {
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return (Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
-			.getBytes(StandardCharsets.US_ASCII);
-	}
-
-	private void invalidateNear(String redisKey) {
-		NearCache near = this.nearCache;
-		if (near != null) {
-			near.invalidate(redisKey);
-		}
-	}
-
-	private void invalidateNearAll() {
-		NearCache near = this.nearCache;
-		if (near != null) {
-			near.invalidateAll();
-		}
-	}
-
 	/**
 	 * Tell every near cache of the fleet, after Redis has changed. Carries a Redis key,
 	 * never a token.
@@ -311,60 +260,90 @@ public final class RedisTokenCache
 		this.guard.run("publish", (deadline) -> this.commands.publish(channel, body, deadline));
 	}
 
-	/**
-	 * Walk our prefix with {@code SCAN} and decode every value. User tokens show no
-	 * audience: it is part of the key's digest and not stored in plain form.
-	 */
 	@Override
 	public List<TokenCacheEntry> entries() {
+		return entries(Integer.MAX_VALUE - 1, null).entries();
+	}
+
+	/**
+	 * Walk the key names of our prefix with {@code SCAN}, keep the {@code limit} first
+	 * positions after the cursor, and read and decode the values of those only. User
+	 * tokens show no audience: it is part of the key's digest and not stored in plain
+	 * form.
+	 */
+	@Override
+	public Page entries(int limit, @Nullable String cursor) {
+		if (limit < 1) {
+			throw new IllegalArgumentException("limit must be at least 1");
+		}
+		TreeSet<String> positions = new TreeSet<>();
+		int prefix = this.keys.prefix().length();
 		List<TokenCacheEntry> entries = new ArrayList<>();
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			scan(connection, this.keys.pattern(), (conn, cursor) -> {
-				try (cursor) {
-					while (cursor.hasNext()) {
-						TokenCacheEntry entry = entry(conn, new String(cursor.next(), StandardCharsets.UTF_8));
-						if (entry != null) {
-							entries.add(entry);
-						}
+			scan(connection, this.keys.pattern(), (conn, keys) -> forEach(keys, (redisKey) -> {
+				String position = redisKey.substring(prefix);
+				if (this.keys.parse(redisKey) != null && (cursor == null || position.compareTo(cursor) > 0)) {
+					positions.add(position);
+					if (positions.size() > limit + 1L) {
+						positions.pollLast();
 					}
+				}
+			}));
+			positions.stream().limit(limit).forEach((position) -> {
+				TokenCacheEntry entry = entry(connection, this.keys.prefix() + position);
+				if (entry != null) {
+					entries.add(entry);
 				}
 			});
 		}
-		return entries;
+		String next = (positions.size() > limit) ? positions.stream().skip(limit - 1L).findFirst().orElse(null) : null;
+		return new Page(entries, next);
 	}
 
 	private @Nullable TokenCacheEntry entry(RedisConnection connection, String redisKey) {
 		RedisKeys.Parsed parsed = this.keys.parse(redisKey);
-		byte[] value = (parsed != null) ? connection.stringCommands().get(redisKey.getBytes(StandardCharsets.UTF_8))
-				: null;
-		if (parsed == null || value == null) {
+		byte[] rawKey = redisKey.getBytes(StandardCharsets.UTF_8);
+		byte[] value = connection.stringCommands().get(rawKey);
+		Long pttl = (value != null) ? connection.keyCommands().pTtl(rawKey) : null;
+		if (parsed == null || value == null
+				|| !(this.codec.decode(redisKey, value) instanceof TokenValueCodec.Token token)) {
 			return null;
 		}
-		if (this.codec.decode(redisKey, value) instanceof TokenValueCodec.Token token) {
-			return new TokenCacheEntry(parsed.registrationId(), parsed.kind(), token.token().scopes(), null,
-					parsed.digest(), token.token().expiresAt());
-		}
-		return null;
+		CachedToken alive = alive(token.token(), (pttl != null) ? pttl : UNKNOWN_TTL);
+		return (alive != null) ? new TokenCacheEntry(parsed.registrationId(), parsed.kind(), alive.scopes(), null,
+				parsed.digest(), alive.expiresAt()) : null;
 	}
 
 	@Override
 	public long deleteRegistration(String registrationId) {
-		invalidateNearAll();
-		long[] deleted = new long[1];
+		return remove(registrationId).values().stream().mapToLong(Long::longValue).sum();
+	}
+
+	/**
+	 * Remove the keys of one registration (or everything under our prefix, fetch leases
+	 * included) with {@code SCAN} and {@code UNLINK}, counting the tokens removed by the
+	 * kind their key names carry: no value is read.
+	 */
+	@Override
+	public Map<TokenKind, Long> remove(@Nullable String registrationId) {
+		invalidateNear(NearCache.ALL);
+		Map<TokenKind, Long> removed = new EnumMap<>(TokenKind.class);
+		List<String> patterns = (registrationId != null)
+				? List.of(this.keys.pattern(TokenKind.SYSTEM, registrationId),
+						this.keys.pattern(TokenKind.USER, registrationId))
+				: List.of(this.keys.pattern());
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			for (TokenKind kind : TokenKind.values()) {
-				scan(connection, this.keys.pattern(kind, registrationId), (conn, cursor) -> {
-					try (cursor) {
-						while (cursor.hasNext()) {
-							Long count = conn.keyCommands().unlink(cursor.next());
-							deleted[0] += (count != null) ? count : 0;
-						}
+			for (String pattern : patterns) {
+				scan(connection, pattern, (conn, keys) -> unlinkAll(conn, keys, (redisKey) -> {
+					RedisKeys.Parsed parsed = this.keys.parse(redisKey);
+					if (parsed != null) {
+						removed.merge(parsed.kind(), 1L, Long::sum);
 					}
-				});
+				}));
 			}
 		}
 		publishInvalidation(NearCache.ALL);
-		return deleted[0];
+		return removed;
 	}
 
 	private static void scan(RedisConnection connection, String pattern,
@@ -382,27 +361,21 @@ public final class RedisTokenCache
 		}
 	}
 
-	@Override
-	public void setListener(TokenCacheListener listener) {
-		this.listener = listener;
-		this.guard.setListener(listener);
+	private static void forEach(Cursor<byte[]> cursor, Consumer<String> action) {
+		try (cursor) {
+			while (cursor.hasNext()) {
+				action.accept(new String(cursor.next(), StandardCharsets.UTF_8));
+			}
+		}
 	}
 
-	/**
-	 * Ask Redis for a {@code PONG} outside the circuit breaker, for health checks: the
-	 * answer neither opens nor closes the circuit.
-	 * @param maxWait how long to wait for Redis
-	 * @return whether Redis answered in time
-	 */
-	public boolean ping(Duration maxWait) {
-		return this.guard.probe(this.commands::ping, maxWait);
-	}
-
-	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
+	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor, Consumer<String> removed) {
 		try (cursor) {
 			List<byte[]> batch = new ArrayList<>(SCAN_BATCH);
 			while (cursor.hasNext()) {
-				batch.add(cursor.next());
+				byte[] key = cursor.next();
+				batch.add(key);
+				removed.accept(new String(key, StandardCharsets.UTF_8));
 				if (batch.size() == SCAN_BATCH) {
 					unlink(connection, batch);
 				}
@@ -422,89 +395,16 @@ public final class RedisTokenCache
 		batch.clear();
 	}
 
-	private @Nullable CachedToken decode(TokenKind kind, String redisKey, byte[] value) {
-		TokenValueCodec.Decoded decoded = this.codec.decode(redisKey, value);
-		if (decoded instanceof TokenValueCodec.Token token) {
-			return token.token();
-		}
-		if (decoded instanceof TokenValueCodec.Corrupt corrupt) {
-			long count = this.corruptValues.incrementAndGet();
-			if (count == 1 || logger.isDebugEnabled()) {
-				String message = "Deleting a value under " + redisKey + " that is not a valid token (" + corrupt.reason()
-						+ ")";
-				if (count == 1) {
-					logger.warn(message + "; further ones are logged at DEBUG");
-				}
-				else {
-					logger.debug(message);
-				}
-			}
-			compareAndDelete(redisKey, value);
-			this.listener.invalidated(kind, TokenCacheListener.InvalidationCause.CORRUPT);
-		}
-		else if (decoded instanceof TokenValueCodec.Unreadable unreadable) {
-			TokenValueCodec.logUnreadable(logger, this.unreadableValues.incrementAndGet(), redisKey, unreadable);
-		}
-		else if (logger.isDebugEnabled()) {
-			logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "
-					+ ((TokenValueCodec.Unsupported) decoded).version() + ")");
-		}
-		return null;
-	}
-
 	private void compareAndDelete(String redisKey, byte[] expected) {
 		this.guard.run("delete", (deadline) -> this.commands.compareAndDelete(redisKey, expected, deadline));
 	}
 
 	/**
-	 * Return the Redis key a token key is stored under.
-	 * @param key the token key
-	 * @return the Redis key
+	 * Return the settings this cache was built with, for a twin on another client.
+	 * @return the settings
 	 */
-	public String redisKey(TokenKey key) {
-		return this.keys.of(key);
-	}
-
-	/**
-	 * Return how many Redis operations failed or timed out since start-up.
-	 * @return the number of failures
-	 */
-	public long failures() {
-		return this.guard.failures();
-	}
-
-	/**
-	 * Return how many operations were not sent to Redis because it was failing.
-	 * @return the number of skipped operations
-	 */
-	public long skipped() {
-		return this.guard.skipped();
-	}
-
-	/**
-	 * Return how many corrupt or foreign values were found (and deleted) under the prefix.
-	 * @return the number of corrupt values
-	 */
-	public long corruptValues() {
-		return this.corruptValues.get();
-	}
-
-	/**
-	 * Return how many values were left in Redis because this instance cannot open them:
-	 * sealed with a key it does not have, or plain while it encrypts. During a rolling
-	 * change of the encryption settings these are another instance's values, not damage.
-	 * @return the number of unreadable values
-	 */
-	public long unreadableValues() {
-		return this.unreadableValues.get();
-	}
-
-	/**
-	 * Return whether Redis is currently skipped after repeated failures.
-	 * @return whether the circuit breaker is open
-	 */
-	public boolean isCircuitOpen() {
-		return this.guard.isOpen();
+	RedisCacheSettings settings() {
+		return this.settings;
 	}
 
 	/**
@@ -517,176 +417,23 @@ public final class RedisTokenCache
 	}
 
 	/**
-	 * Return the near cache in front of Redis, if there is one.
-	 * @return the near cache, or {@code null}
-	 */
-	public @Nullable NearCache nearCache() {
-		return this.nearCache;
-	}
-
-	@Override
-	public String toString() {
-		return "RedisTokenCache[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing()
-				+ ", nearCache=" + (this.nearCache != null) + "]";
-	}
-
-	/**
 	 * Builds a {@link RedisTokenCache}.
 	 */
-	public static final class Builder {
+	public static final class Builder extends RedisCacheBuilder<Builder> {
 
 		private final RedisConnectionFactory connectionFactory;
-
-		private String keyPrefix = DEFAULT_KEY_PREFIX;
-
-		private Duration expiryBuffer = Duration.ofSeconds(30);
-
-		private byte @Nullable [] encryptionKey;
-
-		private List<byte[]> previousEncryptionKeys = List.of();
-
-		private Duration timeout = Duration.ofMillis(200);
-
-		private int failureThreshold = 5;
-
-		private Duration openDuration = Duration.ofSeconds(5);
-
-		private Clock clock = Clock.systemUTC();
-
-		private Duration leaseTime = DEFAULT_LEASE_TIME;
-
-		private @Nullable NearCache nearCache;
 
 		private Builder(RedisConnectionFactory connectionFactory) {
 			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory must not be null");
 		}
 
 		/**
-		 * Set the prefix of every key (default {@value RedisTokenCache#DEFAULT_KEY_PREFIX}).
-		 * @param keyPrefix the prefix
-		 * @return this builder
-		 */
-		public Builder keyPrefix(String keyPrefix) {
-			this.keyPrefix = keyPrefix;
-			return this;
-		}
-
-		/**
-		 * Set how long before its real expiry a token is dropped (default 30s).
-		 * @param expiryBuffer the buffer
-		 * @return this builder
-		 */
-		public Builder expiryBuffer(Duration expiryBuffer) {
-			if (expiryBuffer.isNegative()) {
-				throw new IllegalArgumentException("expiryBuffer must not be negative");
-			}
-			this.expiryBuffer = expiryBuffer;
-			return this;
-		}
-
-		/**
-		 * Seal values with AES-256-GCM under this key (default: stored plain).
-		 * @param encryptionKey the 256-bit key, or {@code null} for plain values
-		 * @return this builder
-		 */
-		public Builder encryptionKey(byte @Nullable [] encryptionKey) {
-			if (encryptionKey != null && encryptionKey.length != AesGcmSealer.KEY_BYTES) {
-				throw new IllegalArgumentException("The encryption key must be " + AesGcmSealer.KEY_BYTES
-						+ " bytes (256 bits), not " + encryptionKey.length + " bytes");
-			}
-			this.encryptionKey = (encryptionKey != null) ? encryptionKey.clone() : null;
-			return this;
-		}
-
-		/**
-		 * Also open values sealed with these keys (default: none), never sealing with
-		 * them: the keys a fleet used before the current one, while values they sealed may
-		 * still be in Redis.
-		 * @param previousEncryptionKeys the 256-bit keys
-		 * @return this builder
-		 */
-		public Builder previousEncryptionKeys(List<byte[]> previousEncryptionKeys) {
-			for (byte[] key : previousEncryptionKeys) {
-				if (key.length != AesGcmSealer.KEY_BYTES) {
-					throw new IllegalArgumentException("A previous encryption key must be " + AesGcmSealer.KEY_BYTES
-							+ " bytes (256 bits), not " + key.length + " bytes");
-				}
-			}
-			this.previousEncryptionKeys = previousEncryptionKeys.stream().map(byte[]::clone).toList();
-			return this;
-		}
-
-		/**
-		 * Set how long one Redis operation may take before it is a miss (default 200ms).
-		 * @param timeout the timeout
-		 * @return this builder
-		 */
-		public Builder timeout(Duration timeout) {
-			this.timeout = timeout;
-			return this;
-		}
-
-		/**
-		 * Set how many consecutive failures stop the cache from trying Redis (default 5).
-		 * @param failureThreshold the number of failures
-		 * @return this builder
-		 */
-		public Builder failureThreshold(int failureThreshold) {
-			this.failureThreshold = failureThreshold;
-			return this;
-		}
-
-		/**
-		 * Set how long Redis is left alone after repeated failures before it is probed
-		 * again (default 5s).
-		 * @param openDuration the duration
-		 * @return this builder
-		 */
-		public Builder openDuration(Duration openDuration) {
-			this.openDuration = openDuration;
-			return this;
-		}
-
-		/**
-		 * Set the clock that turns an absolute expiry into a TTL.
-		 * @param clock the clock
-		 * @return this builder
-		 */
-		public Builder clock(Clock clock) {
-			this.clock = clock;
-			return this;
-		}
-
-		/**
-		 * Set how long a fetch lease lasts unless released (default 5s): the longest a
-		 * holder that died delays the others.
-		 * @param leaseTime the lease time
-		 * @return this builder
-		 */
-		public Builder leaseTime(Duration leaseTime) {
-			if (leaseTime.toMillis() <= 0) {
-				throw new IllegalArgumentException("leaseTime must be at least 1ms");
-			}
-			this.leaseTime = leaseTime;
-			return this;
-		}
-
-		/**
-		 * Serve hits from a near cache in front of Redis (default: none).
-		 * @param nearCache the near cache, subscribed to invalidations of this key prefix
-		 * @return this builder
-		 */
-		public Builder nearCache(@Nullable NearCache nearCache) {
-			this.nearCache = nearCache;
-			return this;
-		}
-
-		/**
 		 * Build the cache.
 		 * @return the cache
+		 * @throws IllegalArgumentException if a setting is out of its range
 		 */
 		public RedisTokenCache build() {
-			return new RedisTokenCache(this);
+			return new RedisTokenCache(this.connectionFactory, toSettings());
 		}
 
 	}

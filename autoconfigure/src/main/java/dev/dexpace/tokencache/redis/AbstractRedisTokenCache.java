@@ -1,0 +1,241 @@
+package dev.dexpace.tokencache.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.TokenCacheListener;
+import dev.dexpace.tokencache.TokenCacheListenerAware;
+import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.TokenKind;
+import dev.dexpace.tokencache.expiry.CacheLifetime;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the blocking and the reactive Redis caches share: their settings, keys, value
+ * codec, circuit breaker, the handling of corrupt and unreadable values, which clock
+ * decides a token's remaining life, and the state they report. The two caches differ
+ * only in how they send commands and sequence the work, never in what they decide.
+ * <p>
+ * <b>Whose clock.</b> Every instance writes a key with a TTL computed on its own clock
+ * (the token's remaining life minus the expiry buffer) and Redis expires it on Redis'
+ * clock, the one clock the fleet shares. A reader therefore trusts the key's
+ * {@code PTTL} over the absolute expiry another instance wrote: a value Redis still
+ * holds is not dropped because the reader's clock runs ahead, and the token is handed
+ * out with an expiry rebased on the reader's clock ({@code now + PTTL + buffer}) when the
+ * two disagree by more than {@link #CLOCK_TOLERANCE}.
+ */
+abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCacheListenerAware {
+
+	/**
+	 * How far a token's written expiry and Redis' may differ (round trips, rounding)
+	 * before Redis' is taken.
+	 */
+	static final Duration CLOCK_TOLERANCE = Duration.ofSeconds(1);
+
+	/**
+	 * A {@code PTTL} that was not read.
+	 */
+	static final long UNKNOWN_TTL = Long.MIN_VALUE;
+
+	private final Log logger = LogFactory.getLog(getClass());
+
+	final RedisCacheSettings settings;
+
+	final RedisKeys keys;
+
+	final TokenValueCodec codec;
+
+	final RedisCircuitBreaker breaker;
+
+	private final AtomicLong corruptValues = new AtomicLong();
+
+	private final AtomicLong unreadableValues = new AtomicLong();
+
+	volatile TokenCacheListener listener = TokenCacheListener.NONE;
+
+	AbstractRedisTokenCache(RedisCacheSettings settings) {
+		this.settings = settings;
+		this.keys = new RedisKeys(settings.keyPrefix());
+		this.codec = TokenValueCodec.of(settings.encryptionKey(), settings.previousEncryptionKeys());
+		this.breaker = new RedisCircuitBreaker(settings.failureThreshold(), settings.openDuration(), System::nanoTime);
+	}
+
+	/**
+	 * Return the TTL to write a token with: its remaining life on this instance's clock
+	 * minus the expiry buffer; zero or less when it is not worth writing.
+	 */
+	final long ttlMillis(CachedToken token) {
+		return CacheLifetime.of(token.expiresAt(), this.settings.expiryBuffer(), this.settings.clock().instant())
+			.toMillis();
+	}
+
+	/**
+	 * Return the token as this instance must see it, given what Redis says of its key.
+	 * @param token the token read
+	 * @param pttlMillis the key's {@code PTTL} ({@code -1}: no expiry, {@code -2}: gone),
+	 * or {@link #UNKNOWN_TTL}
+	 * @return the token, rebased on Redis' remaining life when the clocks disagree;
+	 * {@code null} when it has no life left
+	 */
+	final @Nullable CachedToken alive(CachedToken token, long pttlMillis) {
+		if (pttlMillis > 0) {
+			Instant byRedis = this.settings.clock().instant().plusMillis(pttlMillis).plus(this.settings.expiryBuffer());
+			if (Duration.between(token.expiresAt(), byRedis).abs().compareTo(CLOCK_TOLERANCE) <= 0) {
+				return token;
+			}
+			Instant issuedAt = token.issuedAt();
+			return new CachedToken(token.tokenValue(), token.tokenType(), token.scopes(),
+					(issuedAt != null && issuedAt.isAfter(byRedis)) ? null : issuedAt, byRedis);
+		}
+		if (pttlMillis == -1 || pttlMillis == UNKNOWN_TTL) {
+			return (ttlMillis(token) <= 0) ? null : token;
+		}
+		return null;
+	}
+
+	/**
+	 * Keep a copy of a token read from Redis in the near cache, for no longer than its
+	 * key lives.
+	 */
+	final void keepNear(NearCache near, String redisKey, CachedToken token, long pttlMillis, long epoch) {
+		if (pttlMillis > 0) {
+			near.put(redisKey, token, Math.min(ttlMillis(token), pttlMillis), epoch);
+		}
+	}
+
+	/**
+	 * Decode a value read under one of our keys. A corrupt value is counted, logged and
+	 * reported as an invalidation; the caller deletes it (compare-and-delete of the bytes
+	 * read). An unreadable or newer value is a miss left to its TTL.
+	 * @param kind the tier of the key
+	 * @param redisKey the key
+	 * @param value the value
+	 * @return what it holds
+	 */
+	final Read read(TokenKind kind, String redisKey, byte[] value) {
+		TokenValueCodec.Decoded decoded = this.codec.decode(redisKey, value);
+		if (decoded instanceof TokenValueCodec.Token token) {
+			return new Read(token.token(), false);
+		}
+		if (decoded instanceof TokenValueCodec.Corrupt corrupt) {
+			long count = this.corruptValues.incrementAndGet();
+			if (count == 1 || this.logger.isDebugEnabled()) {
+				String message = "Deleting a value under " + redisKey + " that is not a valid token (" + corrupt.reason()
+						+ ")";
+				if (count == 1) {
+					this.logger.warn(message + "; further ones are logged at DEBUG");
+				}
+				else {
+					this.logger.debug(message);
+				}
+			}
+			this.listener.invalidated(kind, TokenCacheListener.InvalidationCause.CORRUPT);
+			return new Read(null, true);
+		}
+		if (decoded instanceof TokenValueCodec.Unreadable unreadable) {
+			TokenValueCodec.logUnreadable(this.logger, this.unreadableValues.incrementAndGet(), redisKey, unreadable);
+		}
+		else if (this.logger.isDebugEnabled()) {
+			this.logger.debug("Ignoring a value under " + redisKey + " written in a newer format (version "
+					+ ((TokenValueCodec.Unsupported) decoded).version() + ")");
+		}
+		return new Read(null, false);
+	}
+
+	final void invalidateNear(String redisKey) {
+		NearCache near = this.settings.nearCache();
+		if (near != null) {
+			if (NearCache.ALL.equals(redisKey)) {
+				near.invalidateAll();
+			}
+			else {
+				near.invalidate(redisKey);
+			}
+		}
+	}
+
+	/**
+	 * A value unique to one attempt, so that only the attempt that took a lease removes it.
+	 */
+	static byte[] owner() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		return (Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
+			.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Return the Redis key a token key is stored under.
+	 * @param key the token key
+	 * @return the Redis key
+	 */
+	public String redisKey(TokenKey key) {
+		return this.keys.of(key);
+	}
+
+	/**
+	 * Return how long a fetch lease lasts unless released.
+	 * @return the lease time
+	 */
+	public Duration leaseTime() {
+		return this.settings.leaseTime();
+	}
+
+	@Override
+	public void setListener(TokenCacheListener listener) {
+		this.listener = listener;
+		this.breaker.setListener(listener);
+	}
+
+	@Override
+	public long failures() {
+		return this.breaker.failures();
+	}
+
+	@Override
+	public long skipped() {
+		return this.breaker.skipped();
+	}
+
+	@Override
+	public long corruptValues() {
+		return this.corruptValues.get();
+	}
+
+	@Override
+	public long unreadableValues() {
+		return this.unreadableValues.get();
+	}
+
+	@Override
+	public boolean isCircuitOpen() {
+		return this.breaker.isOpen();
+	}
+
+	@Override
+	public @Nullable NearCache nearCache() {
+		return this.settings.nearCache();
+	}
+
+	@Override
+	public String toString() {
+		return getClass().getSimpleName() + "[prefix=" + this.keys.prefix() + ", encrypted=" + this.codec.isSealing()
+				+ ", nearCache=" + (nearCache() != null) + "]";
+	}
+
+	/**
+	 * What a value holds.
+	 *
+	 * @param token its token, or {@code null} if none this instance may use
+	 * @param corrupt whether it is damaged and must be deleted
+	 */
+	record Read(@Nullable CachedToken token, boolean corrupt) {
+
+	}
+
+}
