@@ -1,5 +1,9 @@
 package dev.dexpace.tokencache.redis;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.io.ClassPathResource;
@@ -20,10 +24,20 @@ import org.springframework.data.redis.core.script.RedisScript;
 interface CacheCommands extends AutoCloseable {
 
 	/**
-	 * Deletes {@code KEYS[1]} only while it holds exactly {@code ARGV[1]}.
+	 * Deletes {@code KEYS[1]} only while it holds exactly {@code ARGV[1]}. Its text is read
+	 * once, here: a script that reads its resource on use would read a file on an event
+	 * loop whenever the reactive cache falls back from {@code EVALSHA} to {@code EVAL}.
 	 */
-	RedisScript<Long> COMPARE_AND_DELETE = RedisScript
-		.of(new ClassPathResource("compare-and-delete.lua", CacheCommands.class), Long.class);
+	RedisScript<Long> COMPARE_AND_DELETE = RedisScript.of(script("compare-and-delete.lua"), Long.class);
+
+	private static String script(String name) {
+		try {
+			return new ClassPathResource(name, CacheCommands.class).getContentAsString(StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not read the Redis script " + name, ex);
+		}
+	}
 
 	/**
 	 * The commands on a connection factory, connected on first use.
