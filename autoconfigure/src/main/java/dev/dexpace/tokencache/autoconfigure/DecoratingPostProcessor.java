@@ -4,7 +4,8 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
-import org.jspecify.annotations.Nullable;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.BeanFactory;
@@ -13,11 +14,18 @@ import org.springframework.beans.factory.config.DestructionAwareBeanPostProcesso
 
 /**
  * Puts a closeable decorator in front of beans the user declared, so that
- * auto-configuration decorates them instead of replacing them. When the context closes,
- * each decorator is closed with the bean it decorates: the container destroys the bean it
- * created, not the decorator a post-processor returned.
+ * auto-configuration decorates them instead of replacing them. Each decorator is closed
+ * with the bean it decorates (the container destroys the bean it created, not the
+ * decorator a post-processor returned): a singleton's when the context closes, a scoped
+ * bean's (request, session) when its scope ends.
+ * <p>
+ * Prototypes are left as they are, with a warning: the container never destroys them, so
+ * their decorators (and the refresher threads each holds) could never be closed, and a
+ * decorator per lookup would share no single-flight with the others.
  */
 abstract class DecoratingPostProcessor implements DestructionAwareBeanPostProcessor, BeanFactoryAware {
+
+	private static final Log logger = LogFactory.getLog(DecoratingPostProcessor.class);
 
 	// The decorator of each user bean, by that bean: the one the container destroys.
 	private final Map<Object, AutoCloseable> decorators = Collections.synchronizedMap(new IdentityHashMap<>());
@@ -40,22 +48,33 @@ abstract class DecoratingPostProcessor implements DestructionAwareBeanPostProces
 	}
 
 	/**
-	 * Return the decorator of a bean, or {@code null} to leave the bean as it is.
+	 * Return whether a bean is one to decorate.
 	 * @param bean the bean
-	 * @return the decorator, or {@code null}
+	 * @return whether to decorate it
 	 */
-	protected abstract @Nullable AutoCloseable decorate(Object bean);
+	protected abstract boolean isDecorated(Object bean);
+
+	/**
+	 * Return the decorator of a bean {@link #isDecorated(Object) to decorate}.
+	 * @param bean the bean
+	 * @return the decorator
+	 */
+	protected abstract AutoCloseable decorate(Object bean);
 
 	@Override
 	public Object postProcessAfterInitialization(Object bean, String beanName) throws BeansException {
-		AutoCloseable decorator = decorate(bean);
-		if (decorator == null) {
+		if (!isDecorated(bean)) {
 			return bean;
 		}
-		if (isSingleton(beanName)) {
-			// Only singletons are destroyed by the container.
-			this.decorators.put(bean, decorator);
+		if (isPrototype(beanName)) {
+			logger.warn("Bean '" + beanName + "' (" + bean.getClass().getName() + ") is a prototype, which the "
+					+ "container never destroys: it is not decorated with the token cache; declare it as a "
+					+ "singleton (or in a request or session scope) to cache its tokens");
+			return bean;
 		}
+		AutoCloseable decorator = decorate(bean);
+		// Destroyed with the bean, when the context closes or the bean's scope ends.
+		this.decorators.put(bean, decorator);
 		return decorator;
 	}
 
@@ -77,9 +96,9 @@ abstract class DecoratingPostProcessor implements DestructionAwareBeanPostProces
 		}
 	}
 
-	private boolean isSingleton(String beanName) {
+	private boolean isPrototype(String beanName) {
 		try {
-			return this.beanFactory.containsBean(beanName) && this.beanFactory.isSingleton(beanName);
+			return this.beanFactory.containsBean(beanName) && this.beanFactory.isPrototype(beanName);
 		}
 		catch (BeansException ex) {
 			return false;

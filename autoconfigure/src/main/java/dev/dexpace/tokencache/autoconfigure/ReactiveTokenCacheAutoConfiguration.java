@@ -4,18 +4,17 @@ import java.time.Clock;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
-import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
-import dev.dexpace.tokencache.endpoint.TokenEndpoint;
-import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
 import dev.dexpace.tokencache.http.TokenCacheWebClientHttpServiceGroupConfigurer;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
-import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
+import dev.dexpace.tokencache.oauth2.ReactiveTokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -27,12 +26,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.JwtBearerReactiveOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProvider;
-import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.TokenExchangeReactiveOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -71,23 +65,8 @@ public final class ReactiveTokenCacheAutoConfiguration {
 				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties) {
 			Clock clock = Clock.systemUTC();
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
-			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
-					ReactiveClientRegistrations.source(beanFactory));
-			ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(new TokenEndpoint(
-					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getTokenRequestTimeout(), settings::subjectTokenType, null));
-			TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
-			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
-			JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();
-			jwtBearer.setAccessTokenResponseClient(clients.jwtBearer());
-			ReactiveOAuth2AuthorizedClientProvider provider = ReactiveOAuth2AuthorizedClientProviderBuilder.builder()
-				.clientCredentials((builder) -> builder.accessTokenResponseClient(clients.clientCredentials()))
-				.provider(tokenExchange)
-				.provider(jwtBearer)
-				.build();
-			AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
-					registrations, new NoStoreReactiveOAuth2AuthorizedClientService());
-			delegate.setAuthorizedClientProvider(provider);
+			ReactiveOAuth2AuthorizedClientManager delegate = KeyedGrantManagers.reactive(beanFactory, registrations,
+					properties, tokenLifetimeResolver);
 			CachingReactiveOAuth2AuthorizedClientManager manager = new CachingReactiveOAuth2AuthorizedClientManager(
 					// Logins (authorization_code) and other grants the cache does not key get
 					// the manager Spring Security would have registered without this one.
@@ -100,6 +79,19 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		@Bean
 		static CachingReactiveManagerPostProcessor tokenCacheReactiveManagerPostProcessor() {
 			return new CachingReactiveManagerPostProcessor();
+		}
+
+		/**
+		 * The failure handler of the caching manager, for Spring Security's own WebClient
+		 * filter, or none (a null bean) where the application's manager is not one.
+		 */
+		@Bean
+		@ConditionalOnMissingBean
+		@Nullable ReactiveTokenCacheAuthorizationFailureHandler reactiveTokenCacheAuthorizationFailureHandler(
+				ObjectProvider<ReactiveOAuth2AuthorizedClientManager> reactiveAuthorizedClientManager) {
+			return (reactiveAuthorizedClientManager
+				.getIfUnique() instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
+						? new ReactiveTokenCacheAuthorizationFailureHandler(caching) : null;
 		}
 
 	}

@@ -3,19 +3,18 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
-import dev.dexpace.tokencache.endpoint.TokenEndpoint;
-import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
-import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
 import dev.dexpace.tokencache.http.TokenCacheRestClientHttpServiceGroupConfigurer;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.DefaultTokenKeyResolver;
-import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -27,12 +26,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.JwtBearerOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProvider;
-import org.springframework.security.oauth2.client.OAuth2AuthorizedClientProviderBuilder;
-import org.springframework.security.oauth2.client.TokenExchangeOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.web.client.RestClient;
 
@@ -80,22 +74,8 @@ public final class TokenCacheAutoConfiguration {
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
 				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
-			RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
-			TokenEndpointClients clients = new TokenEndpointClients(new TokenEndpoint(
-					new ExpiryResolvingTokenResponseConverter(tokenLifetimeResolver, clock),
-					properties.getTokenRequestTimeout(), settings::subjectTokenType, null));
-			TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
-			tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
-			JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
-			jwtBearer.setAccessTokenResponseClient(clients.jwtBearer());
-			OAuth2AuthorizedClientProvider provider = OAuth2AuthorizedClientProviderBuilder.builder()
-				.clientCredentials((builder) -> builder.accessTokenResponseClient(clients.clientCredentials()))
-				.provider(tokenExchange)
-				.provider(jwtBearer)
-				.build();
-			AuthorizedClientServiceOAuth2AuthorizedClientManager delegate = new AuthorizedClientServiceOAuth2AuthorizedClientManager(
-					registrations, new NoStoreOAuth2AuthorizedClientService());
-			delegate.setAuthorizedClientProvider(provider);
+			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(registrations, properties,
+					tokenLifetimeResolver);
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					// Logins (authorization_code) and other grants the cache does not key get
 					// the manager Spring Security would have registered without this one.
@@ -110,11 +90,16 @@ public final class TokenCacheAutoConfiguration {
 			return new CachingManagerPostProcessor();
 		}
 
+		/**
+		 * The failure handler of the caching manager, or none (a null bean) where the
+		 * application's manager is not one (see {@link DecoratingPostProcessor}).
+		 */
 		@Bean
 		@ConditionalOnMissingBean
-		TokenCacheAuthorizationFailureHandler tokenCacheAuthorizationFailureHandler(
-				OAuth2AuthorizedClientManager authorizedClientManager) {
-			return new TokenCacheAuthorizationFailureHandler((CachingOAuth2AuthorizedClientManager) authorizedClientManager);
+		@Nullable TokenCacheAuthorizationFailureHandler tokenCacheAuthorizationFailureHandler(
+				ObjectProvider<OAuth2AuthorizedClientManager> authorizedClientManager) {
+			return (authorizedClientManager.getIfUnique() instanceof CachingOAuth2AuthorizedClientManager caching)
+					? new TokenCacheAuthorizationFailureHandler(caching) : null;
 		}
 
 	}

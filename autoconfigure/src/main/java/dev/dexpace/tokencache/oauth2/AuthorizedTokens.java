@@ -2,7 +2,6 @@ package dev.dexpace.tokencache.oauth2;
 
 import java.lang.ref.WeakReference;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Future;
@@ -15,7 +14,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
-import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 /**
  * The Spring Security view of the tokens the cache holds: for each application
@@ -26,6 +24,10 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * <p>
  * User keys are not remembered: there is one per user, and their tokens are bounded by
  * the cache alone.
+ * <p>
+ * Both caching managers hold one, and it is all the token state they keep beside the
+ * cache: the memo, the last token of each key, and the flag that tells a hit its refresh
+ * is due.
  */
 final class AuthorizedTokens {
 
@@ -113,23 +115,9 @@ final class AuthorizedTokens {
 	}
 
 	private AuthorizedToken build(ClientRegistration registration, CachedToken token, Authentication principal) {
-		OAuth2AccessToken accessToken = accessToken(token);
-		return new AuthorizedToken(token, new OAuth2AuthorizedClient(registration, principal.getName(), accessToken),
-				principal, this.schedule.refreshAtMillis(token), RefreshSchedule.usableUntilMillis(token));
-	}
-
-	private static OAuth2AccessToken accessToken(CachedToken token) {
-		Instant issuedAt = token.issuedAt();
-		if (issuedAt != null && !token.expiresAt().isAfter(issuedAt)) {
-			issuedAt = null;
-		}
-		return new OAuth2AccessToken(tokenType(token.tokenType()), token.tokenValue(), issuedAt, token.expiresAt(),
-				token.scopes());
-	}
-
-	private static OAuth2AccessToken.TokenType tokenType(String value) {
-		return OAuth2AccessToken.TokenType.DPOP.getValue().equalsIgnoreCase(value) ? OAuth2AccessToken.TokenType.DPOP
-				: OAuth2AccessToken.TokenType.BEARER;
+		return new AuthorizedToken(token,
+				new OAuth2AuthorizedClient(registration, principal.getName(), TokenPolicy.accessToken(token)), principal,
+				this.schedule.refreshAtMillis(token));
 	}
 
 	/**
@@ -164,8 +152,6 @@ final class AuthorizedTokens {
 
 		private final long refreshAtMillis;
 
-		private final long usableUntilMillis;
-
 		// Whether a timer tells when the refresh is due; if not, hits read the clock.
 		private volatile boolean timed;
 
@@ -179,15 +165,13 @@ final class AuthorizedTokens {
 		 * @param client the authorized client of the first principal that asked
 		 * @param principal that first principal
 		 * @param refreshAtMillis from when a background refresh is due
-		 * @param usableUntilMillis until when the token may be sent at all
 		 */
 		AuthorizedToken(CachedToken token, OAuth2AuthorizedClient client, Authentication principal,
-				long refreshAtMillis, long usableUntilMillis) {
+				long refreshAtMillis) {
 			this.token = token;
 			this.client = client;
 			this.principal = new WeakReference<>(principal);
 			this.refreshAtMillis = refreshAtMillis;
-			this.usableUntilMillis = usableUntilMillis;
 		}
 
 		CachedToken token() {
@@ -253,17 +237,6 @@ final class AuthorizedTokens {
 		boolean holds(ClientRegistration registration, CachedToken token) {
 			return this.client.getClientRegistration() == registration
 					&& (this.token == token || this.token.equals(token));
-		}
-
-		/**
-		 * Return whether the token may still be sent when no newer one can be had.
-		 * @param nowMillis the current epoch millisecond
-		 * @param rejected the token the resource server rejected, if any
-		 * @return whether the token has not really expired and was not rejected
-		 */
-		boolean usableWhenStale(long nowMillis, @Nullable String rejected) {
-			return nowMillis < this.usableUntilMillis
-					&& (rejected == null || !this.token.tokenValue().equals(rejected));
 		}
 
 		@Override

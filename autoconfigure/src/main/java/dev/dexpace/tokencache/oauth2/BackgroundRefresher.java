@@ -12,7 +12,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
@@ -21,8 +23,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs token refreshes off the callers' threads: at most one per key at a time, on a
- * small bounded pool, with failed attempts tried again after a growing, jittered delay
+ * Runs token refreshes off the callers' threads: at most one per key at a time, started
+ * on a small bounded pool, with failed attempts tried again after a growing, jittered delay
  * for as long as the refresh asks for it.
  */
 final class BackgroundRefresher implements AutoCloseable {
@@ -119,13 +121,21 @@ final class BackgroundRefresher implements AutoCloseable {
 	}
 
 	private void run(TokenKey key, Refresh refresh, int attempt) {
-		long notBeforeMillis;
+		AtomicBoolean ended = new AtomicBoolean();
+		LongConsumer outcome = (notBeforeMillis) -> {
+			if (ended.compareAndSet(false, true)) {
+				ended(key, refresh, attempt, notBeforeMillis);
+			}
+		};
 		try {
-			notBeforeMillis = refresh.attempt(attempt);
+			refresh.attempt(attempt, outcome);
 		}
 		catch (RuntimeException ex) {
-			notBeforeMillis = Refresh.DONE;
+			outcome.accept(Refresh.DONE);
 		}
+	}
+
+	private void ended(TokenKey key, Refresh refresh, int attempt, long notBeforeMillis) {
 		if (notBeforeMillis < 0) {
 			this.active.remove(key);
 			return;
@@ -216,24 +226,27 @@ final class BackgroundRefresher implements AutoCloseable {
 	}
 
 	/**
-	 * One refresh, tried once per attempt.
+	 * One refresh, tried once per attempt. An attempt may end on another thread than the
+	 * refresher's (a reactive token request ends where its response arrives), so no
+	 * refresher thread waits for the identity provider unless the attempt itself blocks.
 	 */
 	@FunctionalInterface
 	interface Refresh {
 
 		/**
-		 * What {@link #attempt(int)} returns when the refresh is done, whether it
-		 * succeeded or gave up.
+		 * The outcome of an attempt when the refresh is done, whether it succeeded or gave
+		 * up.
 		 */
 		long DONE = -1;
 
 		/**
 		 * Try the refresh once.
 		 * @param attempt how many attempts failed before this one
-		 * @return {@link #DONE}, or the least number of milliseconds to wait before the
-		 * next attempt ({@code 0}: the backoff alone decides)
+		 * @param outcome to be called once when the attempt ends, with {@link #DONE} or
+		 * the least number of milliseconds to wait before the next attempt ({@code 0}:
+		 * the backoff alone decides)
 		 */
-		long attempt(int attempt);
+		void attempt(int attempt, LongConsumer outcome);
 
 	}
 

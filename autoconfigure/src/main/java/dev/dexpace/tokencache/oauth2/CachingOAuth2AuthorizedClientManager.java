@@ -2,7 +2,6 @@ package dev.dexpace.tokencache.oauth2;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
@@ -23,8 +22,6 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
-import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
-import org.springframework.util.Assert;
 
 /**
  * An {@link OAuth2AuthorizedClientManager} that puts a {@link TokenCache} in front of a
@@ -52,13 +49,15 @@ import org.springframework.util.Assert;
  * the cache for that instance's token (see {@link LeaseWait}) and fetches on its own only
  * if none appears in twice the lease time. A background refresh that finds the lease
  * taken leaves the refresh to its holder.
+ * <p>
+ * What it decides (hit, refresh due, miss, serving stale, what the delegate is asked) is
+ * decided by the same policy as in {@link CachingReactiveOAuth2AuthorizedClientManager};
+ * this class keeps only the blocking control flow.
  *
  * @since 0.1.0
  */
 public final class CachingOAuth2AuthorizedClientManager
 		implements OAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
-
-	private static final Log logger = LogFactory.getLog(CachingOAuth2AuthorizedClientManager.class);
 
 	private final OAuth2AuthorizedClientManager delegate;
 
@@ -70,23 +69,11 @@ public final class CachingOAuth2AuthorizedClientManager
 
 	private final TokenKeyResolver keyResolver;
 
-	private final TokenLifetimeResolver lifetimeResolver;
-
-	private final Clock clock;
-
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
 
-	private final CacheFaults faults = new CacheFaults();
+	private final CachingCore core;
 
-	private final BackgroundRefresher refresher = new BackgroundRefresher();
-
-	private Duration refreshAhead = Duration.ZERO;
-
-	private Duration expiryBuffer = Duration.ZERO;
-
-	private volatile AuthorizedTokens tokens;
-
-	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
+	private volatile OAuth2AuthorizedClientManager refreshDelegate;
 
 	private volatile @Nullable TokenFetchLock fetchLock;
 
@@ -122,13 +109,12 @@ public final class CachingOAuth2AuthorizedClientManager
 			OAuth2AuthorizedClientManager passThrough, ClientRegistrationRepository registrations, TokenCache cache,
 			TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver, Clock clock) {
 		this.delegate = delegate;
+		this.refreshDelegate = delegate;
 		this.passThrough = passThrough;
 		this.registrations = registrations;
 		this.cache = cache;
 		this.keyResolver = keyResolver;
-		this.lifetimeResolver = lifetimeResolver;
-		this.clock = clock;
-		this.tokens = authorizedTokens();
+		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
 	}
 
 	/**
@@ -140,9 +126,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @param refreshAhead the window; not negative
 	 */
 	public void setRefreshAhead(Duration refreshAhead) {
-		Assert.isTrue(!refreshAhead.isNegative(), "refreshAhead must not be negative");
-		this.refreshAhead = refreshAhead;
-		this.tokens = authorizedTokens();
+		this.core.setRefreshAhead(refreshAhead);
 	}
 
 	/**
@@ -151,9 +135,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @param expiryBuffer the cache's expiry buffer; not negative
 	 */
 	public void setExpiryBuffer(Duration expiryBuffer) {
-		Assert.isTrue(!expiryBuffer.isNegative(), "expiryBuffer must not be negative");
-		this.expiryBuffer = expiryBuffer;
-		this.tokens = authorizedTokens();
+		this.core.setExpiryBuffer(expiryBuffer);
 	}
 
 	/**
@@ -166,13 +148,14 @@ public final class CachingOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * On the system clock, a timer tells remembered tokens when their refresh is due, so a
-	 * hit reads no clock for it; on any other clock (tests move theirs), hits read it.
+	 * Ask another manager than the delegate for the tokens of background refreshes and
+	 * their retries, which run outside any servlet request: for a delegate that needs one,
+	 * such as Spring Security's {@code DefaultOAuth2AuthorizedClientManager}.
+	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
+	 * @since 0.2.0
 	 */
-	private AuthorizedTokens authorizedTokens() {
-		RefreshSchedule schedule = new RefreshSchedule(this.refreshAhead, this.expiryBuffer);
-		boolean systemClock = this.clock.equals(Clock.systemUTC()) || this.clock.equals(Clock.systemDefaultZone());
-		return new AuthorizedTokens(schedule, systemClock ? this.refresher::schedule : null);
+	public void setRefreshDelegate(OAuth2AuthorizedClientManager refreshDelegate) {
+		this.refreshDelegate = refreshDelegate;
 	}
 
 	@Override
@@ -200,15 +183,10 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @param rejected the rejected access token
 	 */
 	public void invalidate(OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken rejected) {
-		ClientRegistration registration = registration(authorizeRequest);
-		TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, authorizeRequest.getPrincipal())
-				: null;
+		TokenKey key = key(registration(authorizeRequest), authorizeRequest.getPrincipal());
 		if (key != null) {
-			this.tokens.forget(key);
-			CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
-					rejected.getScopes(), null, Instant.EPOCH);
-			guarded("delete", () -> this.cache.delete(key, token));
-			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
+			guarded("delete", () -> this.cache.delete(key, TokenPolicy.rejectedToken(rejected)));
+			this.core.invalidated(key);
 		}
 	}
 
@@ -219,44 +197,42 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @param principal the principal
 	 */
 	public void invalidate(String registrationId, Authentication principal) {
-		ClientRegistration registration = this.registrations.findByRegistrationId(registrationId);
-		TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, principal) : null;
+		TokenKey key = key(this.registrations.findByRegistrationId(registrationId), principal);
 		if (key != null) {
-			this.tokens.forget(key);
 			guarded("delete", () -> this.cache.delete(key));
-			this.listener.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED);
+			this.core.invalidated(key);
 		}
+	}
+
+	private @Nullable TokenKey key(@Nullable ClientRegistration registration, Authentication principal) {
+		return (registration != null) ? this.keyResolver.resolve(registration, principal) : null;
 	}
 
 	private @Nullable OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest,
 			@Nullable OAuth2AccessToken rejected) {
 		ClientRegistration registration = registration(authorizeRequest);
-		if (registration == null) {
-			return this.passThrough.authorize(authorizeRequest);
-		}
 		Authentication principal = authorizeRequest.getPrincipal();
-		TokenKey key = this.keyResolver.resolve(registration, principal);
-		if (key == null) {
+		TokenKey key = key(registration, principal);
+		if (registration == null || key == null) {
 			return this.passThrough.authorize(authorizeRequest);
 		}
-		if (SubjectTokens.hasExpired(key, principal, this.clock.millis())) {
+		if (this.core.policy().bypassesCache(key, principal)) {
 			// Nothing cached outlives the user's own token: the identity provider judges it.
-			return this.listener.tokenRequest(key.registrationId(), key.kind(),
-					() -> this.delegate.authorize(authorizeRequest));
+			return this.core.listener()
+				.tokenRequest(key.registrationId(), key.kind(), () -> this.delegate.authorize(authorizeRequest));
 		}
-		String rejectedValue = (rejected != null) ? rejected.getTokenValue() : null;
 		CachedToken cached = read(key);
-		boolean found = cached != null && !cached.tokenValue().equals(rejectedValue);
-		this.listener.lookup(key.kind(), found);
-		if (cached != null && found) {
+		if (cached != null && (rejected == null || !cached.tokenValue().equals(rejected.getTokenValue()))) {
 			// The hit path: no token request, and for a system key no new object either.
-			AuthorizedToken hit = this.tokens.of(key, registration, cached, principal);
-			if (hit.isRefreshDue(this.clock) && SubjectTokens.mayRefresh(key, cached, principal)) {
-				refreshInBackground(key, registration, authorizeRequest, hit.token());
+			AuthorizedToken hit = this.core.hit(key, registration, cached, principal);
+			if (this.core.policy().isRefreshDue(key, hit, principal)) {
+				this.core.startRefresh(key, refresh(new TokenRequest(key, registration, authorizeRequest, null),
+						hit.token()));
 			}
 			return hit.client(principal);
 		}
-		AuthorizedToken token = fetch(key, registration, authorizeRequest, rejectedValue);
+		this.core.listener().lookup(key.kind(), false);
+		AuthorizedToken token = miss(new TokenRequest(key, registration, authorizeRequest, rejected));
 		return (token != null) ? token.client(principal) : null;
 	}
 
@@ -264,63 +240,64 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * Fetch a token for a miss, or serve the last token of the key while the identity
 	 * provider fails and that token has not really expired.
 	 */
-	private @Nullable AuthorizedToken fetch(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
-		AuthorizedToken last = this.tokens.last(key);
-		if (last != null && this.refresher.isActive(key) && last.usableWhenStale(this.clock.millis(), rejected)) {
-			// A refresh is already failing and being retried: do not make this caller wait.
-			return last;
+	private @Nullable AuthorizedToken miss(TokenRequest request) {
+		AuthorizedToken stale = this.core.staleWhileRetrying(request);
+		if (stale != null) {
+			return stale;
 		}
 		CachedToken token;
 		try {
-			token = obtain(key, registration, authorizeRequest, rejected);
+			token = obtain(request);
 		}
 		catch (RuntimeException ex) {
-			if (last == null || TokenRequestErrors.isPermanent(ex)
-					|| !last.usableWhenStale(this.clock.millis(), rejected)) {
+			AuthorizedToken last = this.core.staleAfter(request, ex);
+			if (last == null) {
 				throw ex;
 			}
-			if (refreshInBackground(key, registration, authorizeRequest, last.token()) && logger.isWarnEnabled()) {
-				logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
-						+ "); serving the last token until it really expires at " + last.token().expiresAt()
-						+ " while retrying in the background");
-			}
+			this.core.retryInBackground(request, ex, last.token(), refresh(request, last.token()));
 			return last;
 		}
-		return (token != null) ? this.tokens.of(key, registration, token, authorizeRequest.getPrincipal())
-				: null;
+		return (token != null) ? this.core.obtained(request, token) : null;
 	}
 
-	private @Nullable CachedToken obtain(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
-		CachedToken token = this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
-		if (rejected != null && token != null && token.tokenValue().equals(rejected)) {
+	private @Nullable CachedToken obtain(TokenRequest request) {
+		CachedToken token = this.flights.run(request.key(), () -> load(request, null));
+		if (token != null && !request.accepts(token)) {
 			// Joined a load that started before the rejection: load once more on our own terms.
-			token = this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
+			token = this.flights.run(request.key(), () -> load(request, null));
 		}
 		return token;
 	}
 
-	private @Nullable CachedToken load(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable String rejected) {
-		// Another load may have finished between our miss and the start of this one.
-		CachedToken cached = read(key);
-		if (cached != null && !cached.tokenValue().equals(rejected)) {
+	/**
+	 * Load a token: one another load put in the cache meanwhile, or one from the delegate.
+	 * @param replacing the token a background refresh replaces; {@code null} on a miss
+	 */
+	private @Nullable CachedToken load(TokenRequest request, @Nullable CachedToken replacing) {
+		CachedToken cached = read(request.key());
+		if (replacing == null && request.accepts(cached)) {
+			// Another load finished between our miss and the start of this one.
 			return cached;
 		}
-		TokenFetchLock lock = this.fetchLock;
-		if (lock == null) {
-			return fetchFromDelegate(key, registration, authorizeRequest, null, rejected);
+		if (replacing != null && cached != null && !cached.sameTokenAs(replacing)) {
+			if (this.core.isRefreshedAlready(request, cached)) {
+				// Another caller or instance refreshed it already.
+				return cached;
+			}
+			replacing = cached;
 		}
-		return loadUnderLease(lock, key, registration, authorizeRequest, null, rejected);
+		TokenFetchLock lock = this.fetchLock;
+		// If another instance is loading this key, its token reaches us through the cache.
+		return (lock != null) ? loadUnderLease(lock, request, replacing) : fetch(request, replacing);
 	}
 
 	/**
 	 * Fetch while holding the key's lease, or wait for the instance that holds it to put
 	 * its token in the cache.
 	 */
-	private @Nullable CachedToken loadUnderLease(TokenFetchLock lock, TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
+	private @Nullable CachedToken loadUnderLease(TokenFetchLock lock, TokenRequest request,
+			@Nullable CachedToken replacing) {
+		TokenKey key = request.key();
 		LeaseWait wait = new LeaseWait(lock.leaseTime(), System::nanoTime);
 		while (true) {
 			TokenFetchLock.Lease lease = tryLock(lock, key);
@@ -328,43 +305,29 @@ public final class CachingOAuth2AuthorizedClientManager
 				try {
 					// The previous holder may have written its token just before letting go.
 					CachedToken cached = (wait.polls() > 0) ? read(key) : null;
-					if (isNewer(cached, replacing, rejected)) {
-						this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TOKEN);
+					if (TokenPolicy.isNewer(request, cached, replacing)) {
+						this.core.leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN, wait.polls());
 						return cached;
 					}
 					if (wait.polls() > 0) {
-						this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER);
+						this.core.leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER, wait.polls());
 					}
-					return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
+					return fetch(request, replacing);
 				}
 				finally {
 					guarded("unlock", lease::release);
 				}
 			}
 			if (wait.isOver() || !pause(wait.nextDelayMillis())) {
-				if (logger.isDebugEnabled()) {
-					logger.debug("No token for " + key + " from the instance holding its lease after "
-							+ wait.polls() + " polls; fetching it here");
-				}
-				this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.GAVE_UP);
-				return fetchFromDelegate(key, registration, authorizeRequest, replacing, rejected);
+				this.core.leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.GAVE_UP, wait.polls());
+				return fetch(request, replacing);
 			}
 			CachedToken cached = read(key);
-			if (isNewer(cached, replacing, rejected)) {
-				this.listener.leaseWaited(key.kind(), TokenCacheListener.LeaseWaitOutcome.TOKEN);
+			if (TokenPolicy.isNewer(request, cached, replacing)) {
+				this.core.leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN, wait.polls());
 				return cached;
 			}
 		}
-	}
-
-	/**
-	 * Whether a token read while waiting is the one the holder fetched: neither the
-	 * rejected token nor the one being refreshed.
-	 */
-	private static boolean isNewer(@Nullable CachedToken cached, @Nullable CachedToken replacing,
-			@Nullable String rejected) {
-		return cached != null && !cached.tokenValue().equals(rejected)
-				&& (replacing == null || !cached.sameTokenAs(replacing));
 	}
 
 	/**
@@ -375,8 +338,7 @@ public final class CachingOAuth2AuthorizedClientManager
 			return lock.tryLock(key);
 		}
 		catch (RuntimeException ex) {
-			this.faults.failed("lock", ex);
-			this.listener.cacheError("lock");
+			this.core.cacheFailed("lock", ex);
 			return () -> {
 			};
 		}
@@ -398,96 +360,40 @@ public final class CachingOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Start a background refresh of a cached token unless one runs already.
-	 * @return whether this call started it
+	 * The background refresh of a token: each attempt runs on a refresher thread.
 	 */
-	private boolean refreshInBackground(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
-		return this.refresher.start(key, this.clock.millis(),
-				(attempt) -> refreshAttempt(key, registration, authorizeRequest, current, attempt));
-	}
-
-	/**
-	 * One attempt of a background refresh.
-	 * @return {@link BackgroundRefresher.Refresh#DONE}, or how long at least to wait
-	 * before trying again
-	 */
-	private long refreshAttempt(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
-		try {
-			this.flights.run(key, () -> refreshLoad(key, registration, authorizeRequest, current));
-			return this.refresher.succeeded(key, attempt);
-		}
-		catch (RuntimeException ex) {
-			return this.refresher.failed(key, ex, current, attempt, this.expiryBuffer, this.clock);
-		}
-	}
-
-
-	private @Nullable CachedToken refreshLoad(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
-		CachedToken cached = read(key);
-		if (cached != null && !cached.sameTokenAs(current)) {
-			AuthorizedToken newer = this.tokens.of(key, registration, cached, authorizeRequest.getPrincipal());
-			if (this.clock.millis() < newer.refreshAtMillis()) {
-				// Another caller or instance refreshed it already.
-				return cached;
+	private BackgroundRefresher.Refresh refresh(TokenRequest request, CachedToken current) {
+		TokenKey key = request.key();
+		return (attempt, outcome) -> {
+			long next;
+			try {
+				this.flights.run(key, () -> load(request, current));
+				next = this.core.refreshSucceeded(key, attempt);
 			}
-			current = cached;
-		}
-		TokenFetchLock lock = this.fetchLock;
-		if (lock == null) {
-			return fetchFromDelegate(key, registration, authorizeRequest, current, null);
-		}
-		// If another instance is refreshing this key, its token reaches us through the cache.
-		return loadUnderLease(lock, key, registration, authorizeRequest, current, null);
+			catch (RuntimeException ex) {
+				next = this.core.refreshFailed(key, ex, current, attempt);
+			}
+			outcome.accept(next);
+		};
 	}
 
 	/**
 	 * Ask the delegate for a new token and cache it.
-	 * @param replacing the token being replaced, handed to the delegate as expired so that
-	 * a delegate which keeps its own copy fetches anew; {@code null} on a plain miss
-	 * @param rejected the value of a token the resource server rejected, if any
+	 * @param replacing the token being replaced, handed to the delegate as expired;
+	 * {@code null} on a plain miss
 	 */
-	private @Nullable CachedToken fetchFromDelegate(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
-		OAuth2AuthorizeRequest request = delegateRequest(registration, authorizeRequest, replacing, rejected);
-		OAuth2AuthorizedClient client = this.listener.tokenRequest(key.registrationId(), key.kind(),
-				() -> this.delegate.authorize(request));
+	private @Nullable CachedToken fetch(TokenRequest request, @Nullable CachedToken replacing) {
+		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
+		// A background refresh runs outside any servlet request.
+		OAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		OAuth2AuthorizedClient client = this.core.listener()
+			.tokenRequest(request.key().registrationId(), request.key().kind(), () -> manager.authorize(delegated));
 		if (client == null) {
 			return null;
 		}
-		OAuth2AccessToken accessToken = client.getAccessToken();
-		CachedToken token = SubjectTokens.bounded(key,
-				new CachedToken(accessToken.getTokenValue(), accessToken.getTokenType().getValue(),
-						accessToken.getScopes(), accessToken.getIssuedAt(), this.lifetimeResolver.resolve(accessToken)),
-				authorizeRequest.getPrincipal());
-		if (logger.isDebugEnabled()) {
-			logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
-		}
-		guarded("put", () -> this.cache.put(key, token));
+		CachedToken token = this.core.fetched(request, client);
+		guarded("put", () -> this.cache.put(request.key(), token));
 		return token;
-	}
-
-	/**
-	 * When a token is being replaced, hand the delegate an expired copy of it, so that a
-	 * delegate which keeps its own copy fetches a new token instead of returning it.
-	 */
-	private OAuth2AuthorizeRequest delegateRequest(ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable CachedToken replacing, @Nullable String rejected) {
-		String value = (rejected != null) ? rejected : (replacing != null) ? replacing.tokenValue() : null;
-		if (value == null) {
-			return authorizeRequest;
-		}
-		Instant now = this.clock.instant();
-		OAuth2AccessToken expired = new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, value,
-				now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)));
-		Authentication principal = authorizeRequest.getPrincipal();
-		return OAuth2AuthorizeRequest
-			.withAuthorizedClient(new OAuth2AuthorizedClient(registration, principal.getName(), expired))
-			.principal(principal)
-			.attributes((attributes) -> attributes.putAll(authorizeRequest.getAttributes()))
-			.build();
 	}
 
 	private @Nullable ClientRegistration registration(OAuth2AuthorizeRequest authorizeRequest) {
@@ -501,12 +407,11 @@ public final class CachingOAuth2AuthorizedClientManager
 	private @Nullable CachedToken read(TokenKey key) {
 		try {
 			CachedToken token = this.cache.get(key);
-			this.faults.succeeded();
+			this.core.cacheSucceeded();
 			return token;
 		}
 		catch (RuntimeException ex) {
-			this.faults.failed("get", ex);
-			this.listener.cacheError("get");
+			this.core.cacheFailed("get", ex);
 			return null;
 		}
 	}
@@ -514,11 +419,10 @@ public final class CachingOAuth2AuthorizedClientManager
 	private void guarded(String operation, Runnable action) {
 		try {
 			action.run();
-			this.faults.succeeded();
+			this.core.cacheSucceeded();
 		}
 		catch (RuntimeException ex) {
-			this.faults.failed(operation, ex);
-			this.listener.cacheError(operation);
+			this.core.cacheFailed(operation, ex);
 		}
 	}
 
@@ -529,7 +433,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @return whether a refresh is active
 	 */
 	boolean isRefreshing(TokenKey key) {
-		return this.refresher.isActive(key);
+		return this.core.isRefreshing(key);
 	}
 
 	/**
@@ -537,7 +441,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 */
 	@Override
 	public void close() {
-		this.refresher.close();
+		this.core.close();
 	}
 
 	/**
@@ -546,7 +450,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 */
 	@Override
 	public void setListener(TokenCacheListener listener) {
-		this.listener = listener;
+		this.core.setListener(listener);
 	}
 
 	/**
@@ -554,7 +458,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * @return the number of failed cache operations
 	 */
 	public long cacheFailures() {
-		return this.faults.failures();
+		return this.core.cacheFailures();
 	}
 
 	/**

@@ -2,13 +2,11 @@ package dev.dexpace.tokencache.oauth2;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
@@ -18,8 +16,8 @@ import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +33,6 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
-import org.springframework.util.Assert;
 
 /**
  * The reactive twin of {@link CachingOAuth2AuthorizedClientManager}: a
@@ -56,9 +53,14 @@ import org.springframework.util.Assert;
  * inside its {@link #setRefreshAhead(Duration) refresh window} returns it at once and
  * starts one background refresh for its key, and while the identity provider fails with
  * an error that may heal, the last token of an application key is served until it really
- * expires. Background refreshes run on the same small pool of daemon threads as the
- * blocking manager's (never on an event loop), where they wait for the reactive token
- * request.
+ * expires. Background refreshes are started from the same small pool of daemon threads
+ * as the blocking manager's (never on an event loop), and no thread waits for their
+ * token request. A hit on an application key hands out the authorized client built for
+ * the cached token, as the blocking manager does.
+ * <p>
+ * What it decides is decided by the same policy as in
+ * {@link CachingOAuth2AuthorizedClientManager}; this class keeps only the reactive control
+ * flow.
  *
  * @since 0.1.0
  */
@@ -68,8 +70,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
 
 	/**
-	 * The longest a background refresh thread waits for one attempt; the token request
-	 * timeout and the fleet lease end it much sooner.
+	 * The longest one attempt of a background refresh may take; the token request timeout
+	 * and the fleet lease end it much sooner.
 	 */
 	private static final Duration REFRESH_ATTEMPT_BOUND = Duration.ofMinutes(2);
 
@@ -83,28 +85,13 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 
 	private final TokenKeyResolver keyResolver;
 
-	private final TokenLifetimeResolver lifetimeResolver;
-
-	private final Clock clock;
-
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
 
-	private final CacheFaults faults = new CacheFaults();
+	private final CachingCore core;
 
-	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
+	private volatile ReactiveOAuth2AuthorizedClientManager refreshDelegate;
 
 	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
-
-	private final BackgroundRefresher refresher = new BackgroundRefresher();
-
-	// The last token of each application key, served while the identity provider fails.
-	private final ConcurrentMap<TokenKey, CachedToken> lastTokens = new ConcurrentHashMap<>();
-
-	private Duration refreshAhead = Duration.ZERO;
-
-	private Duration expiryBuffer = Duration.ZERO;
-
-	private volatile RefreshSchedule schedule = new RefreshSchedule(Duration.ZERO, Duration.ZERO);
 
 	// Where background refreshes are handed to the refresher from, off the event loop.
 	private volatile Scheduler handOff = Schedulers.boundedElastic();
@@ -141,12 +128,12 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			ReactiveTokenCache cache, TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver,
 			Clock clock) {
 		this.delegate = delegate;
+		this.refreshDelegate = delegate;
 		this.passThrough = passThrough;
 		this.registrations = registrations;
 		this.cache = cache;
 		this.keyResolver = keyResolver;
-		this.lifetimeResolver = lifetimeResolver;
-		this.clock = clock;
+		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
 	}
 
 	/**
@@ -165,9 +152,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @param refreshAhead the window; not negative
 	 */
 	public void setRefreshAhead(Duration refreshAhead) {
-		Assert.isTrue(!refreshAhead.isNegative(), "refreshAhead must not be negative");
-		this.refreshAhead = refreshAhead;
-		this.schedule = new RefreshSchedule(this.refreshAhead, this.expiryBuffer);
+		this.core.setRefreshAhead(refreshAhead);
 	}
 
 	/**
@@ -176,9 +161,18 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @param expiryBuffer the cache's expiry buffer; not negative
 	 */
 	public void setExpiryBuffer(Duration expiryBuffer) {
-		Assert.isTrue(!expiryBuffer.isNegative(), "expiryBuffer must not be negative");
-		this.expiryBuffer = expiryBuffer;
-		this.schedule = new RefreshSchedule(this.refreshAhead, this.expiryBuffer);
+		this.core.setExpiryBuffer(expiryBuffer);
+	}
+
+	/**
+	 * Ask another manager than the delegate for the tokens of background refreshes and
+	 * their retries, which run outside any web exchange: for a delegate that needs one,
+	 * such as Spring Security's {@code DefaultReactiveOAuth2AuthorizedClientManager}.
+	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
+	 * @since 0.2.0
+	 */
+	public void setRefreshDelegate(ReactiveOAuth2AuthorizedClientManager refreshDelegate) {
+		this.refreshDelegate = refreshDelegate;
 	}
 
 	@Override
@@ -191,12 +185,12 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	@Override
 	public void close() {
-		this.refresher.close();
+		this.core.close();
 	}
 
 	@Override
 	public void setListener(TokenCacheListener listener) {
-		this.listener = listener;
+		this.core.setListener(listener);
 	}
 
 	/**
@@ -219,16 +213,27 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @return completes when the token is no longer cached
 	 */
 	public Mono<Void> invalidate(OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken rejected) {
-		return registration(authorizeRequest)
-			.mapNotNull((registration) -> this.keyResolver.resolve(registration, authorizeRequest.getPrincipal()))
-			.flatMap((key) -> {
-				// Never served stale again.
-				this.lastTokens.remove(key);
-				CachedToken token = new CachedToken(rejected.getTokenValue(), rejected.getTokenType().getValue(),
-						rejected.getScopes(), null, Instant.EPOCH);
-				return guarded("delete", () -> this.cache.delete(key, token)).doOnSuccess((done) -> this.listener
-					.invalidated(key.kind(), TokenCacheListener.InvalidationCause.UNAUTHORIZED));
-			});
+		return invalidate(registration(authorizeRequest), authorizeRequest.getPrincipal(),
+				(key) -> this.cache.delete(key, TokenPolicy.rejectedToken(rejected)));
+	}
+
+	/**
+	 * Delete whatever token is cached for a registration and principal. Used where the
+	 * rejected token is not known, as in Spring Security's own filters.
+	 * @param registrationId the client registration id
+	 * @param principal the principal
+	 * @return completes when no token is cached for them
+	 * @since 0.2.0
+	 */
+	public Mono<Void> invalidate(String registrationId, Authentication principal) {
+		return invalidate(this.registrations.findByRegistrationId(registrationId), principal, this.cache::delete);
+	}
+
+	private Mono<Void> invalidate(Mono<ClientRegistration> registration, Authentication principal,
+			Function<TokenKey, Mono<Void>> delete) {
+		return registration.mapNotNull((found) -> this.keyResolver.resolve(found, principal))
+			.flatMap((key) -> guarded("delete", () -> delete.apply(key))
+				.doOnSuccess((done) -> this.core.invalidated(key)));
 	}
 
 	private Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest,
@@ -237,103 +242,74 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			.defaultIfEmpty(Optional.empty())
 			.flatMap((found) -> {
 				ClientRegistration registration = found.orElse(null);
-				TokenKey key = (registration != null)
-						? this.keyResolver.resolve(registration, authorizeRequest.getPrincipal()) : null;
+				Authentication principal = authorizeRequest.getPrincipal();
+				TokenKey key = (registration != null) ? this.keyResolver.resolve(registration, principal) : null;
 				if (registration == null || key == null) {
 					return this.passThrough.authorize(authorizeRequest);
 				}
-				if (SubjectTokens.hasExpired(key, authorizeRequest.getPrincipal(), this.clock.millis())) {
+				if (this.core.policy().bypassesCache(key, principal)) {
 					// Nothing cached outlives the user's own token: the identity provider judges it.
 					return observed(key, this.delegate.authorize(authorizeRequest));
 				}
-				return obtain(key, registration, authorizeRequest, rejected)
-					.map((token) -> new OAuth2AuthorizedClient(registration, authorizeRequest.getPrincipal().getName(),
-							accessToken(token)));
+				TokenRequest request = new TokenRequest(key, registration, authorizeRequest, rejected);
+				return read(key).filter(request::accepts)
+					.map((cached) -> hit(request, cached))
+					.switchIfEmpty(Mono.defer(() -> {
+						this.core.listener().lookup(key.kind(), false);
+						return miss(request);
+					}))
+					.map((token) -> token.client(principal));
 			});
 	}
 
-	private Mono<CachedToken> obtain(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		return read(key).filter((cached) -> usable(cached, rejected)).doOnNext((cached) -> {
-			this.listener.lookup(key.kind(), true);
-			hit(key, registration, authorizeRequest, cached);
-		})
-			.switchIfEmpty(Mono.<CachedToken>fromRunnable(() -> this.listener.lookup(key.kind(), false)))
-			.switchIfEmpty(Mono.defer(() -> miss(key, registration, authorizeRequest, rejected)));
-	}
-
 	/**
-	 * A hit: remember the token of an application key, and start its background refresh
-	 * once it is due.
+	 * A hit: the remembered authorized token, and its background refresh once it is due.
 	 */
-	private void hit(TokenKey key, ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
-			CachedToken cached) {
-		remember(key, cached);
-		if (this.clock.millis() >= this.schedule.refreshAtMillis(cached) && !this.refresher.isActive(key)
-				&& SubjectTokens.mayRefresh(key, cached, authorizeRequest.getPrincipal())) {
-			startInBackground(key, () -> refreshInBackground(key, registration, authorizeRequest, cached));
+	private AuthorizedToken hit(TokenRequest request, CachedToken cached) {
+		AuthorizedToken hit = this.core.hit(request.key(), request.registration(), cached, request.principal());
+		if (this.core.policy().isRefreshDue(request.key(), hit, request.principal())
+				&& !this.core.isRefreshing(request.key())) {
+			inBackground(request.key(), () -> this.core.startRefresh(request.key(), refresh(request, hit.token())));
 		}
+		return hit;
 	}
 
 	/**
 	 * A miss: load the token, or serve the last token of the key while the identity
 	 * provider fails and that token has not really expired.
 	 */
-	private Mono<CachedToken> miss(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		CachedToken last = this.lastTokens.get(key);
-		if (last != null && this.refresher.isActive(key) && usableWhenStale(last, rejected)) {
-			// A refresh is already failing and being retried: do not make this caller wait.
-			return Mono.just(last);
-		}
-		return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected)).flatMap((token) -> {
-			if (rejected != null && token.tokenValue().equals(rejected.getTokenValue())) {
-				// Joined a load that started before the rejection: load once more on our own terms.
-				return this.flights.run(key, () -> load(key, registration, authorizeRequest, rejected));
-			}
-			return Mono.just(token);
-		}).onErrorResume((ex) -> {
-			CachedToken stale = this.lastTokens.get(key);
-			if (stale == null || TokenRequestErrors.isPermanent(ex) || !usableWhenStale(stale, rejected)) {
-				return Mono.error(ex);
-			}
-			startInBackground(key, () -> {
-				if (refreshInBackground(key, registration, authorizeRequest, stale) && logger.isWarnEnabled()) {
-					logger.warn("Token request for " + key + " failed (" + TokenRequestErrors.describe(ex)
-							+ "); serving the last token until it really expires at " + stale.expiresAt()
-							+ " while retrying in the background");
-				}
-			});
+	private Mono<AuthorizedToken> miss(TokenRequest request) {
+		AuthorizedToken stale = this.core.staleWhileRetrying(request);
+		if (stale != null) {
 			return Mono.just(stale);
-		});
-	}
-
-	private boolean usableWhenStale(CachedToken token, @Nullable OAuth2AccessToken rejected) {
-		return this.clock.millis() < RefreshSchedule.usableUntilMillis(token) && usable(token, rejected);
-	}
-
-	private void remember(TokenKey key, CachedToken token) {
-		if (key.kind() != TokenKind.SYSTEM) {
-			return;
 		}
-		CachedToken known = this.lastTokens.get(key);
-		if (known == token || (known != null && known.sameTokenAs(token) && known.expiresAt().equals(token.expiresAt()))) {
-			return;
-		}
-		if (known != null || this.lastTokens.size() < AuthorizedTokens.MAX_REMEMBERED) {
-			this.lastTokens.put(key, token);
-		}
+		TokenKey key = request.key();
+		return this.flights.run(key, () -> load(request, null))
+			.flatMap((token) -> request.accepts(token) ? Mono.just(token)
+					// Joined a load that started before the rejection: load once more on our own terms.
+					: this.flights.run(key, () -> load(request, null)))
+			.map((token) -> this.core.obtained(request, token))
+			.onErrorResume((ex) -> {
+				AuthorizedToken last = this.core.staleAfter(request, ex);
+				if (last == null) {
+					return Mono.error(ex);
+				}
+				inBackground(key,
+						() -> this.core.retryInBackground(request, ex, last.token(), refresh(request, last.token())));
+				return Mono.just(last);
+			});
 	}
 
 	/**
-	 * Hand a background refresh to the refresher from the hand-off scheduler. A scheduler
-	 * that is full (the application's own blocking work has taken every bounded elastic
-	 * thread and queue slot) must not fail the caller, who holds a usable token: the
-	 * refresh is skipped, and the next hit in the refresh window tries again.
+	 * Hand a background refresh to the refresher from the hand-off scheduler: handing a
+	 * task to the refresher's pool may wait for its queue's lock, which an event loop must
+	 * not. A scheduler that is full (the application's own blocking work has taken every
+	 * bounded elastic thread and queue slot) must not fail the caller, who holds a usable
+	 * token: the refresh is skipped, and the next hit in the refresh window tries again.
 	 */
-	private void startInBackground(TokenKey key, Runnable refresh) {
+	private void inBackground(TokenKey key, Runnable start) {
 		try {
-			this.handOff.schedule(refresh);
+			this.handOff.schedule(start);
 		}
 		catch (RejectedExecutionException ex) {
 			if (logger.isDebugEnabled()) {
@@ -352,40 +328,20 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Start a background refresh of a cached token unless one runs already. Handing a task
-	 * to the refresher's pool may wait for its queue's lock, so callers on an event loop
-	 * start it from the bounded elastic scheduler.
-	 * @return whether this call started it
+	 * The background refresh of a token. An attempt subscribes to its load on a refresher
+	 * thread and returns: no thread waits for the token request, and the outcome is handed
+	 * back from the hand-off scheduler, off the event loop the response arrives on.
 	 */
-	private boolean refreshInBackground(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, CachedToken current) {
-		return this.refresher.start(key, this.clock.millis(),
-				(attempt) -> refreshAttempt(key, registration, authorizeRequest, current, attempt));
+	private BackgroundRefresher.Refresh refresh(TokenRequest request, CachedToken current) {
+		TokenKey key = request.key();
+		return (attempt, outcome) -> this.flights.run(key, () -> load(request, current))
+			// A TimeoutException: a slow identity provider is worth trying again.
+			.timeout(REFRESH_ATTEMPT_BOUND)
+			.publishOn(this.handOff)
+			.subscribe(null,
+					(ex) -> outcome.accept(this.core.refreshFailed(key, Exceptions.unwrap(ex), current, attempt)),
+					() -> outcome.accept(this.core.refreshSucceeded(key, attempt)));
 	}
-
-	/**
-	 * One attempt of a background refresh, on a refresher thread: load a token other than
-	 * the current one (or take the one another caller or instance wrote meanwhile).
-	 * @return {@link BackgroundRefresher.Refresh#DONE}, or how long at least to wait
-	 * before trying again
-	 */
-	private long refreshAttempt(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, CachedToken current, int attempt) {
-		OAuth2AccessToken replacing = accessToken(current);
-		try {
-			// A TimeoutException, not block(Duration)'s IllegalStateException: a slow
-			// identity provider is worth trying again, a programming error is not.
-			this.flights.run(key, () -> load(key, registration, authorizeRequest, replacing))
-				.timeout(REFRESH_ATTEMPT_BOUND)
-				.block();
-			return this.refresher.succeeded(key, attempt);
-		}
-		catch (RuntimeException ex) {
-			return this.refresher.failed(key, Exceptions.unwrap(ex), current, attempt, this.expiryBuffer,
-					this.clock);
-		}
-	}
-
 
 	/**
 	 * Return whether a background refresh of the key is queued, running or waiting to be
@@ -394,82 +350,90 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @return whether a refresh is active
 	 */
 	boolean isRefreshing(TokenKey key) {
-		return this.refresher.isActive(key);
+		return this.core.isRefreshing(key);
 	}
 
-	private Mono<CachedToken> load(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		// Another load may have finished between our miss and the start of this one.
-		return read(key).filter((cached) -> usable(cached, rejected)).switchIfEmpty(Mono.defer(() -> {
+	/**
+	 * Load a token: one another load put in the cache meanwhile, or one from the delegate,
+	 * as the blocking manager does.
+	 * @param replacing the token a background refresh replaces; {@code null} on a miss
+	 */
+	private Mono<CachedToken> load(TokenRequest request, @Nullable CachedToken replacing) {
+		return read(request.key()).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap((read) -> {
+			CachedToken cached = read.orElse(null);
+			@Nullable CachedToken replaced = replacing;
+			if (cached != null && replacing == null && request.accepts(cached)) {
+				return Mono.just(cached);
+			}
+			if (replacing != null && cached != null && !cached.sameTokenAs(replacing)) {
+				if (this.core.isRefreshedAlready(request, cached)) {
+					return Mono.just(cached);
+				}
+				replaced = cached;
+			}
 			ReactiveTokenFetchLock lock = this.fetchLock;
 			if (lock == null) {
-				return fetch(key, registration, authorizeRequest, rejected);
+				return fetch(request, replaced);
 			}
-			LeaseWait wait = new LeaseWait(lock.leaseTime(), System::nanoTime);
-			return loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected);
-		}));
+			return loadUnderLease(lock, new LeaseWait(lock.leaseTime(), System::nanoTime), request, replaced);
+		});
 	}
 
 	/**
 	 * Fetch while holding the key's lease, or poll the cache on a timer for the token of
 	 * the instance that holds it, as the blocking manager does.
 	 */
-	private Mono<CachedToken> loadUnderLease(ReactiveTokenFetchLock lock, LeaseWait wait, TokenKey key,
-			ClientRegistration registration, OAuth2AuthorizeRequest authorizeRequest,
-			@Nullable OAuth2AccessToken rejected) {
+	private Mono<CachedToken> loadUnderLease(ReactiveTokenFetchLock lock, LeaseWait wait, TokenRequest request,
+			@Nullable CachedToken replacing) {
+		TokenKey key = request.key();
 		Mono<ReactiveTokenFetchLock.Lease> lease = Mono.defer(() -> lock.tryLock(key)).onErrorResume((ex) -> {
-			this.faults.failed("lock", asRuntime(ex));
-			this.listener.cacheError("lock");
+			this.core.cacheFailed("lock", ex);
 			return Mono.just(Mono::empty);
 		});
 		return lease.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap((held) -> {
 			if (held.isPresent()) {
 				boolean waited = wait.polls() > 0;
 				Mono<CachedToken> underLease = (waited ? read(key) : Mono.<CachedToken>empty())
-					.filter((cached) -> usable(cached, rejected))
-					.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN))
+					.filter((cached) -> TokenPolicy.isNewer(request, cached, replacing))
+					.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN, wait))
 					.switchIfEmpty(Mono.defer(() -> {
 						if (waited) {
-							leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER);
+							leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TAKEN_OVER, wait);
 						}
-						return fetch(key, registration, authorizeRequest, rejected);
+						return fetch(request, replacing);
 					}));
 				return Mono.usingWhen(Mono.just(held.get()), (acquired) -> underLease,
 						(acquired) -> guarded("unlock", acquired::release));
 			}
 			if (wait.isOver()) {
-				leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.GAVE_UP);
-				return fetch(key, registration, authorizeRequest, rejected);
+				leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.GAVE_UP, wait);
+				return fetch(request, replacing);
 			}
 			return Mono.delay(Duration.ofMillis(wait.nextDelayMillis()))
 				.then(read(key))
-				.filter((cached) -> usable(cached, rejected))
-				.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN))
-				.switchIfEmpty(Mono
-					.defer(() -> loadUnderLease(lock, wait, key, registration, authorizeRequest, rejected)));
+				.filter((cached) -> TokenPolicy.isNewer(request, cached, replacing))
+				.doOnNext((cached) -> leaseWaited(key, TokenCacheListener.LeaseWaitOutcome.TOKEN, wait))
+				.switchIfEmpty(Mono.defer(() -> loadUnderLease(lock, wait, request, replacing)));
 		});
 	}
 
-	private void leaseWaited(TokenKey key, TokenCacheListener.LeaseWaitOutcome outcome) {
-		this.listener.leaseWaited(key.kind(), outcome);
+	private void leaseWaited(TokenKey key, TokenCacheListener.LeaseWaitOutcome outcome, LeaseWait wait) {
+		this.core.leaseWaited(key, outcome, wait.polls());
 	}
 
-	private Mono<CachedToken> fetch(TokenKey key, ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		return observed(key, this.delegate.authorize(delegateRequest(registration, authorizeRequest, rejected)))
-			.flatMap((client) -> {
-				OAuth2AccessToken accessToken = client.getAccessToken();
-				CachedToken token = SubjectTokens.bounded(key,
-						new CachedToken(accessToken.getTokenValue(), accessToken.getTokenType().getValue(),
-								accessToken.getScopes(), accessToken.getIssuedAt(),
-								this.lifetimeResolver.resolve(accessToken)),
-						authorizeRequest.getPrincipal());
-				if (logger.isDebugEnabled()) {
-					logger.debug("Fetched token for " + key + ", expires at " + token.expiresAt());
-				}
-				remember(key, token);
-				return guarded("put", () -> this.cache.put(key, token)).thenReturn(token);
-			});
+	/**
+	 * Ask the delegate for a new token and cache it.
+	 * @param replacing the token being replaced, handed to the delegate as expired;
+	 * {@code null} on a plain miss
+	 */
+	private Mono<CachedToken> fetch(TokenRequest request, @Nullable CachedToken replacing) {
+		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
+		// A background refresh runs outside any web exchange.
+		ReactiveOAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		return observed(request.key(), manager.authorize(delegated)).flatMap((client) -> {
+			CachedToken token = this.core.fetched(request, client);
+			return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
+		});
 	}
 
 	/**
@@ -478,7 +442,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	private <T> Mono<T> observed(TokenKey key, Mono<T> request) {
 		return Mono.defer(() -> {
-			PendingTokenRequest pending = this.listener.tokenRequestStarted(key.registrationId(), key.kind());
+			PendingTokenRequest pending = this.core.listener().tokenRequestStarted(key.registrationId(), key.kind());
 			AtomicBoolean done = new AtomicBoolean();
 			return request.doOnSuccess((result) -> {
 				if (done.compareAndSet(false, true)) {
@@ -496,26 +460,6 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		});
 	}
 
-	/**
-	 * After a rejection, hand the delegate an expired copy of the rejected token, so that
-	 * a delegate which keeps its own copy fetches a new token instead of returning it.
-	 */
-	private OAuth2AuthorizeRequest delegateRequest(ClientRegistration registration,
-			OAuth2AuthorizeRequest authorizeRequest, @Nullable OAuth2AccessToken rejected) {
-		if (rejected == null) {
-			return authorizeRequest;
-		}
-		Instant now = this.clock.instant();
-		OAuth2AccessToken expired = new OAuth2AccessToken(rejected.getTokenType(), rejected.getTokenValue(),
-				now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)), rejected.getScopes());
-		Authentication principal = authorizeRequest.getPrincipal();
-		return OAuth2AuthorizeRequest
-			.withAuthorizedClient(new OAuth2AuthorizedClient(registration, principal.getName(), expired))
-			.principal(principal)
-			.attributes((attributes) -> attributes.putAll(authorizeRequest.getAttributes()))
-			.build();
-	}
-
 	private Mono<ClientRegistration> registration(OAuth2AuthorizeRequest authorizeRequest) {
 		OAuth2AuthorizedClient client = authorizeRequest.getAuthorizedClient();
 		if (client != null) {
@@ -524,42 +468,20 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		return this.registrations.findByRegistrationId(authorizeRequest.getClientRegistrationId());
 	}
 
-	private static boolean usable(CachedToken token, @Nullable OAuth2AccessToken rejected) {
-		return rejected == null || !token.tokenValue().equals(rejected.getTokenValue());
-	}
-
 	private Mono<CachedToken> read(TokenKey key) {
-		return Mono.defer(() -> this.cache.get(key)).doOnSuccess((token) -> this.faults.succeeded()).onErrorResume((ex) -> {
-			this.faults.failed("get", asRuntime(ex));
-			this.listener.cacheError("get");
-			return Mono.empty();
-		});
+		return Mono.defer(() -> this.cache.get(key))
+			.doOnSuccess((token) -> this.core.cacheSucceeded())
+			.onErrorResume((ex) -> {
+				this.core.cacheFailed("get", ex);
+				return Mono.empty();
+			});
 	}
 
 	private Mono<Void> guarded(String operation, Supplier<Mono<Void>> action) {
-		return Mono.defer(action).doOnSuccess((done) -> this.faults.succeeded()).onErrorResume((ex) -> {
-			this.faults.failed(operation, asRuntime(ex));
-			this.listener.cacheError(operation);
+		return Mono.defer(action).doOnSuccess((done) -> this.core.cacheSucceeded()).onErrorResume((ex) -> {
+			this.core.cacheFailed(operation, ex);
 			return Mono.empty();
 		});
-	}
-
-	private static RuntimeException asRuntime(Throwable ex) {
-		return (ex instanceof RuntimeException runtime) ? runtime : new IllegalStateException(ex);
-	}
-
-	private static OAuth2AccessToken accessToken(CachedToken token) {
-		Instant issuedAt = token.issuedAt();
-		if (issuedAt != null && !token.expiresAt().isAfter(issuedAt)) {
-			issuedAt = null;
-		}
-		return new OAuth2AccessToken(tokenType(token.tokenType()), token.tokenValue(), issuedAt, token.expiresAt(),
-				token.scopes());
-	}
-
-	private static OAuth2AccessToken.TokenType tokenType(String value) {
-		return OAuth2AccessToken.TokenType.DPOP.getValue().equalsIgnoreCase(value) ? OAuth2AccessToken.TokenType.DPOP
-				: OAuth2AccessToken.TokenType.BEARER;
 	}
 
 	/**
@@ -567,7 +489,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @return the number of failed cache operations
 	 */
 	public long cacheFailures() {
-		return this.faults.failures();
+		return this.core.cacheFailures();
 	}
 
 	/**

@@ -125,8 +125,9 @@ class ReactiveTokenCacheAutoConfigurationTests {
 	private static void assertRefresherStoppedOnClose(ReactiveWebApplicationContextRunner runner) {
 		ExecutorService[] executors = new ExecutorService[2];
 		runner.run((context) -> {
-			Object refresher = ReflectionTestUtils
-				.getField(context.getBean(ReactiveOAuth2AuthorizedClientManager.class), "refresher");
+			Object core = ReflectionTestUtils.getField(context.getBean(ReactiveOAuth2AuthorizedClientManager.class),
+					"core");
+			Object refresher = ReflectionTestUtils.getField(core, "refresher");
 			executors[0] = (ExecutorService) ReflectionTestUtils.getField(refresher, "executor");
 			executors[1] = (ExecutorService) ReflectionTestUtils.getField(refresher, "retries");
 			assertThat(executors).noneMatch(ExecutorService::isShutdown);

@@ -80,13 +80,14 @@ class RetryAfterTests {
 		CountDownLatch secondAttempt = new CountDownLatch(1);
 		try (BackgroundRefresher refresher = new BackgroundRefresher()) {
 			TokenKey key = TokenKey.system("api", CLIENT, Set.of(), null);
-			refresher.start(key, System.currentTimeMillis(), (attempt) -> {
+			refresher.start(key, System.currentTimeMillis(), (attempt, outcome) -> {
 				attemptStarts.add(System.nanoTime());
 				if (attempt == 0) {
-					return askedMillis;
+					outcome.accept(askedMillis);
+					return;
 				}
 				secondAttempt.countDown();
-				return BackgroundRefresher.Refresh.DONE;
+				outcome.accept(BackgroundRefresher.Refresh.DONE);
 			});
 			assertThat(secondAttempt.await(10, TimeUnit.SECONDS)).isTrue();
 		}

@@ -119,6 +119,16 @@ public final class TestIdentityProvider implements AutoCloseable {
 		return this;
 	}
 
+	/**
+	 * Watch the tokens this identity provider issues for leaks again, after
+	 * {@link #unwatched()}.
+	 * @return this identity provider
+	 */
+	public TestIdentityProvider watched() {
+		this.watched = true;
+		return this;
+	}
+
 	private void watch(String token) {
 		if (this.watched) {
 			SecretLeakDetector.watch(token);
