@@ -76,8 +76,9 @@ class RedisFleetFiguresIT {
 		System.out.printf("FIGURE cold key, %d contexts x %d threads x %d calls released by one barrier, %d rounds:"
 				+ " token requests without lock %s, with lock %s%n", INSTANCES, THREADS, CALLS_PER_THREAD, ROUNDS,
 				withoutLock, withLock);
+		// Without the lock the count depends on how the instances overlap: a figure, not an
+		// assertion (tokenRequestsOfFourInstancesThatMissTogether… pins it at 4).
 		assertThat(withLock).containsOnly(1);
-		assertThat(withoutLock).allSatisfy((requests) -> assertThat(requests).isBetween(1, INSTANCES));
 	}
 
 	@Test
