@@ -323,7 +323,7 @@ public final class SecretLeakDetector {
 	/**
 	 * Loggers that dump the raw wire protocol at TRACE: Lettuce's command encoder and
 	 * handler print every Redis command and reply, so with a plain (unencrypted) Redis
-	 * token cache they print the token values. That is what they are for; the README warns
+	 * token cache they print the token values. That is what they are for; docs/failure-behaviour.md warns
 	 * about it. What they log at their configured level is still watched.
 	 */
 	static boolean wireProtocol(String logger) {
