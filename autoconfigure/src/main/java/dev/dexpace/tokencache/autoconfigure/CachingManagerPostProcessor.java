@@ -45,7 +45,7 @@ final class CachingManagerPostProcessor extends DecoratingPostProcessor {
 				(OAuth2AuthorizedClientManager) bean, registrations, beanFactory.getBean(TokenCache.class),
 				beanFactory.getBean(TokenKeyResolver.class), lifetimeResolver, Clock.systemUTC());
 		if (SERVLET && bean instanceof DefaultOAuth2AuthorizedClientManager) {
-			caching.setRefreshDelegate(KeyedGrantManagers.blocking(registrations, properties, lifetimeResolver));
+			caching.setRefreshDelegate(KeyedGrantManagers.blocking(beanFactory, registrations, properties, lifetimeResolver));
 		}
 		properties.applyTo(caching, caching.getCache());
 		return caching;

@@ -10,6 +10,9 @@ import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceOAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager;
@@ -23,6 +26,7 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientProviderBuilder;
 import org.springframework.security.oauth2.client.TokenExchangeOAuth2AuthorizedClientProvider;
 import org.springframework.security.oauth2.client.TokenExchangeReactiveOAuth2AuthorizedClientProvider;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 
@@ -40,18 +44,40 @@ final class KeyedGrantManagers {
 
 	/**
 	 * What both token clients send: expiry resolved from the raw response, the token
-	 * request timeout, and each registration's {@code subject_token_type}.
+	 * request timeout, each registration's {@code subject_token_type}, and the JWT client
+	 * assertion of {@code private_key_jwt} and {@code client_secret_jwt}.
 	 */
 	private static TokenEndpoint endpoint(TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver,
-			RegistrationSettings settings) {
+			RegistrationSettings settings, ClientAssertions assertions) {
 		return new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(lifetimeResolver, Clock.systemUTC()),
-				properties.getTokenRequestTimeout(), settings::subjectTokenType, null);
+				properties.getTokenRequestTimeout(), settings::subjectTokenType, assertions.parametersConverter());
 	}
 
-	static OAuth2AuthorizedClientManager blocking(ClientRegistrationRepository registrations,
+	/**
+	 * Check the TLS and client authentication settings of every registration the
+	 * repository lists, so that a misconfiguration stops start-up; the registrations of
+	 * a repository that does not list them are checked at their first token request.
+	 */
+	private static void validate(@Nullable Object repository, TokenEndpointTransports transports,
+			ClientAssertions assertions) {
+		if (repository instanceof Iterable<?> registrations) {
+			for (Object registration : registrations) {
+				if (registration instanceof ClientRegistration clientRegistration) {
+					transports.validate(clientRegistration);
+					assertions.validate(clientRegistration);
+				}
+			}
+		}
+	}
+
+	static OAuth2AuthorizedClientManager blocking(BeanFactory beanFactory, ClientRegistrationRepository registrations,
 			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver) {
+		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
+		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
+		ClientAssertions assertions = new ClientAssertions(transports, settings);
+		validate(registrations, transports, assertions);
 		TokenEndpointClients clients = new TokenEndpointClients(
-				endpoint(properties, lifetimeResolver, RegistrationSettings.of(properties.getRegistration(), registrations)));
+				endpoint(properties, lifetimeResolver, settings, assertions), transports::requestFactory);
 		TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
@@ -70,10 +96,13 @@ final class KeyedGrantManagers {
 	static ReactiveOAuth2AuthorizedClientManager reactive(ListableBeanFactory beanFactory,
 			ReactiveClientRegistrationRepository registrations, TokenCacheProperties properties,
 			TokenLifetimeResolver lifetimeResolver) {
-		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
-				ReactiveClientRegistrations.source(beanFactory));
+		Object source = ReactiveClientRegistrations.source(beanFactory);
+		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), source);
+		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
+		ClientAssertions assertions = new ClientAssertions(transports, settings);
+		validate(source, transports, assertions);
 		ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings));
+				endpoint(properties, lifetimeResolver, settings, assertions), transports::connector);
 		TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

@@ -74,7 +74,7 @@ public final class TokenCacheAutoConfiguration {
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
 				ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
-			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(registrations, properties,
+			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(beanFactory, registrations, properties,
 					tokenLifetimeResolver);
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					// Logins (authorization_code) and other grants the cache does not key get

@@ -5,6 +5,7 @@ import dev.dexpace.tokencache.TokenCacheListener;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -24,8 +25,8 @@ class TokenCacheListenerConfiguration {
 
 	@Bean
 	TokenCacheStartupLog tokenCacheStartupLog(TokenCacheProperties properties,
-			ObjectProvider<TokenCache> tokenCache, Environment environment) {
-		return new TokenCacheStartupLog(properties, tokenCache, environment);
+			ObjectProvider<TokenCache> tokenCache, Environment environment, ObjectProvider<SslBundles> sslBundles) {
+		return new TokenCacheStartupLog(properties, tokenCache, environment, sslBundles);
 	}
 
 }

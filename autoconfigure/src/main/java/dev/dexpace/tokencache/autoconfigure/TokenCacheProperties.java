@@ -539,12 +539,89 @@ public class TokenCacheProperties implements InitializingBean {
 		 */
 		private String subjectTokenType = ACCESS_TOKEN_TYPE;
 
+		/**
+		 * Name of the SSL bundle (spring.ssl.bundle.*) for TLS to the token endpoint of
+		 * this registration, instead of spring.http.clients.ssl.bundle: its trust store
+		 * for a private certificate authority, its key store for the client certificate
+		 * of tls_client_auth or self_signed_tls_client_auth (RFC 8705).
+		 */
+		private @Nullable String sslBundle;
+
+		/**
+		 * Signing key of the JWT client assertion (private_key_jwt, client_secret_jwt).
+		 */
+		private final ClientAssertion clientAssertion = new ClientAssertion();
+
 		public String getSubjectTokenType() {
 			return this.subjectTokenType;
 		}
 
 		public void setSubjectTokenType(String subjectTokenType) {
 			this.subjectTokenType = subjectTokenType;
+		}
+
+		public @Nullable String getSslBundle() {
+			return this.sslBundle;
+		}
+
+		public void setSslBundle(@Nullable String sslBundle) {
+			this.sslBundle = sslBundle;
+		}
+
+		public ClientAssertion getClientAssertion() {
+			return this.clientAssertion;
+		}
+
+	}
+
+	/**
+	 * Settings of the JWT a registration authenticates with at the token endpoint (RFC
+	 * 7523).
+	 */
+	public static final class ClientAssertion {
+
+		/**
+		 * Name of the SSL bundle whose key store holds the private key that signs the
+		 * client assertion of private_key_jwt, under the bundle's key alias (or its only
+		 * key).
+		 */
+		private @Nullable String sslBundle;
+
+		/**
+		 * JWS algorithm of the client assertion, such as RS256, PS256, ES256 or, for
+		 * client_secret_jwt, HS256. By default RS256 for an RSA key, ES256, ES384 or ES512
+		 * for an EC key by its curve, and HS256 for client_secret_jwt.
+		 */
+		private @Nullable String algorithm;
+
+		/**
+		 * Key id (kid header) of the client assertion, so that the identity provider can
+		 * pick the key from the client's JWK set. None by default.
+		 */
+		private @Nullable String keyId;
+
+		public @Nullable String getSslBundle() {
+			return this.sslBundle;
+		}
+
+		public void setSslBundle(@Nullable String sslBundle) {
+			this.sslBundle = sslBundle;
+		}
+
+		public @Nullable String getAlgorithm() {
+			return this.algorithm;
+		}
+
+		public void setAlgorithm(@Nullable String algorithm) {
+			this.algorithm = algorithm;
+		}
+
+		public @Nullable String getKeyId() {
+			return this.keyId;
+		}
+
+		public void setKeyId(@Nullable String keyId) {
+			this.keyId = keyId;
 		}
 
 	}

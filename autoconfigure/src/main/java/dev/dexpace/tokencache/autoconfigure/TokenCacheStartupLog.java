@@ -1,6 +1,10 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
@@ -11,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
@@ -32,11 +37,14 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 
 	private final Environment environment;
 
+	private final ObjectProvider<SslBundles> sslBundles;
+
 	TokenCacheStartupLog(TokenCacheProperties properties, ObjectProvider<TokenCache> tokenCache,
-			Environment environment) {
+			Environment environment, ObjectProvider<SslBundles> sslBundles) {
 		this.properties = properties;
 		this.tokenCache = tokenCache;
 		this.environment = environment;
+		this.sslBundles = sslBundles;
 	}
 
 	@Override
@@ -130,7 +138,55 @@ final class TokenCacheStartupLog implements SmartInitializingSingleton {
 			.append(TokenCacheProperties.format(this.properties.getTokenRequestTimeout()))
 			.append(", retry-on-unauthorized=")
 			.append(this.properties.isRetryOnUnauthorized())
+			.append(tokenEndpointTls())
 			.toString();
+	}
+
+	/**
+	 * Which registrations reach their token endpoint over their own SSL bundle, and which
+	 * of them present a client certificate there: an identity provider may bind their
+	 * tokens to it (RFC 8705 {@code cnf.x5t#S256}), and the API then accepts them only
+	 * over the same certificate. Names of registrations and bundles only, never a key.
+	 */
+	String tokenEndpointTls() {
+		Map<String, String> bundles = new TreeMap<>();
+		Set<String> bound = new TreeSet<>();
+		Set<String> assertions = new TreeSet<>();
+		SslBundles sslBundles = this.sslBundles.getIfAvailable();
+		this.properties.getRegistration().forEach((id, registration) -> {
+			String bundle = registration.getSslBundle();
+			if (bundle != null && !bundle.isBlank()) {
+				bundles.put(id, bundle.strip());
+				if (sslBundles != null && hasPrivateKey(sslBundles, bundle.strip())) {
+					bound.add(id);
+				}
+			}
+			if (registration.getClientAssertion().getSslBundle() != null) {
+				assertions.add(id);
+			}
+		});
+		StringBuilder line = new StringBuilder();
+		if (!bundles.isEmpty()) {
+			line.append(", token-endpoint-ssl-bundles=").append(bundles);
+		}
+		if (!bound.isEmpty()) {
+			line.append(", client-certificate (tokens may be certificate-bound; call the API over the same bundle)=")
+				.append(bound);
+		}
+		if (!assertions.isEmpty()) {
+			line.append(", private-key-jwt=").append(assertions);
+		}
+		return line.toString();
+	}
+
+	private static boolean hasPrivateKey(SslBundles sslBundles, String bundle) {
+		try {
+			return ClientAssertions.hasPrivateKey(sslBundles.getBundle(bundle));
+		}
+		catch (RuntimeException ex) {
+			// A missing bundle stops start-up where the token clients are built.
+			return false;
+		}
 	}
 
 }

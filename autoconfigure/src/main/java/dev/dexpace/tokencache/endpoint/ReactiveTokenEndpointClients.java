@@ -1,5 +1,11 @@
 package dev.dexpace.tokencache.endpoint;
 
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -8,6 +14,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ReactiveHttpInputMessage;
+import org.springframework.http.client.reactive.ClientHttpConnector;
 import org.springframework.http.client.reactive.ClientHttpResponse;
 import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.AbstractWebClientReactiveOAuth2AccessTokenResponseClient;
@@ -43,22 +50,55 @@ public final class ReactiveTokenEndpointClients {
 
 	private final TokenEndpointResponses responses;
 
-	private final WebClient webClient = WebClient.builder()
-		.exchangeStrategies(ExchangeStrategies.builder()
-			.codecs((codecs) -> codecs.defaultCodecs().enableLoggingRequestDetails(false))
-			.build())
-		.build();
+	private final Function<String, @Nullable ClientHttpConnector> connectors;
+
+	private final WebClient defaultWebClient;
+
+	private final Map<ClientHttpConnector, WebClient> webClients = new ConcurrentHashMap<>();
 
 	private final BodyExtractor<Mono<OAuth2AccessTokenResponse>, ReactiveHttpInputMessage> bodyExtractor;
 
 	/**
-	 * Create the clients of a token endpoint.
+	 * Create the clients of a token endpoint that connect with WebClient's default
+	 * connector.
 	 * @param endpoint the token endpoint
 	 */
 	public ReactiveTokenEndpointClients(TokenEndpoint endpoint) {
+		this(endpoint, (registrationId) -> null);
+	}
+
+	/**
+	 * Create the clients of a token endpoint that connect through the connector of each
+	 * client registration, such as one with the registration's TLS settings (a private
+	 * certificate authority, or a client certificate for RFC 8705
+	 * {@code tls_client_auth}). Registrations whose connector is the same instance share
+	 * one {@link WebClient}. Whatever the connector, the endpoint's timeout bounds the
+	 * whole request.
+	 * @param endpoint the token endpoint
+	 * @param connectors the connector of a registration id, asked once per registration,
+	 * or {@code null} for WebClient's default
+	 */
+	public ReactiveTokenEndpointClients(TokenEndpoint endpoint,
+			Function<String, @Nullable ClientHttpConnector> connectors) {
 		this.endpoint = endpoint;
 		this.responses = endpoint.responses();
 		this.bodyExtractor = (inputMessage, context) -> read(inputMessage);
+		this.defaultWebClient = webClient(null);
+		Map<String, Optional<ClientHttpConnector>> byRegistration = new ConcurrentHashMap<>();
+		this.connectors = (registrationId) -> byRegistration
+			.computeIfAbsent(registrationId, (id) -> Optional.ofNullable(connectors.apply(id)))
+			.orElse(null);
+	}
+
+	private static WebClient webClient(@Nullable ClientHttpConnector connector) {
+		WebClient.Builder builder = WebClient.builder()
+			.exchangeStrategies(ExchangeStrategies.builder()
+				.codecs((codecs) -> codecs.defaultCodecs().enableLoggingRequestDetails(false))
+				.build());
+		if (connector != null) {
+			builder.clientConnector(connector);
+		}
+		return builder.build();
 	}
 
 	/**
@@ -66,7 +106,8 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
-		return bounded(configure(new WebClientReactiveClientCredentialsTokenResponseClient()));
+		return bounded(routed((webClient) -> configure(new WebClientReactiveClientCredentialsTokenResponseClient(),
+				webClient)));
 	}
 
 	/**
@@ -74,9 +115,11 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
-		WebClientReactiveTokenExchangeTokenResponseClient client = new WebClientReactiveTokenExchangeTokenResponseClient();
-		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
-		return bounded(configure(client));
+		return bounded(routed((webClient) -> {
+			WebClientReactiveTokenExchangeTokenResponseClient client = new WebClientReactiveTokenExchangeTokenResponseClient();
+			client.setParametersConverter(this.endpoint::tokenExchangeParameters);
+			return configure(client, webClient);
+		}));
 	}
 
 	/**
@@ -84,7 +127,25 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
-		return bounded(configure(new WebClientReactiveJwtBearerTokenResponseClient()));
+		return bounded(
+				routed((webClient) -> configure(new WebClientReactiveJwtBearerTokenResponseClient(), webClient)));
+	}
+
+	/**
+	 * One Spring Security client per {@link WebClient}, picked by the registration of
+	 * each grant request, as {@link TokenEndpointClients} does.
+	 */
+	private <T extends AbstractOAuth2AuthorizationGrantRequest> ReactiveOAuth2AccessTokenResponseClient<T> routed(
+			Function<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clientOf) {
+		Map<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clients = new ConcurrentHashMap<>();
+		return (grantRequest) -> Mono.defer(() -> {
+			ClientHttpConnector connector = this.connectors
+				.apply(grantRequest.getClientRegistration().getRegistrationId());
+			WebClient webClient = (connector != null)
+					? this.webClients.computeIfAbsent(connector, ReactiveTokenEndpointClients::webClient)
+					: this.defaultWebClient;
+			return clients.computeIfAbsent(webClient, clientOf).getTokenResponse(grantRequest);
+		});
 	}
 
 	private Mono<OAuth2AccessTokenResponse> read(ReactiveHttpInputMessage inputMessage) {
@@ -119,8 +180,8 @@ public final class ReactiveTokenEndpointClients {
 	}
 
 	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractWebClientReactiveOAuth2AccessTokenResponseClient<T>> C configure(
-			C client) {
-		client.setWebClient(this.webClient);
+			C client, WebClient webClient) {
+		client.setWebClient(webClient);
 		client.setBodyExtractor(this.bodyExtractor);
 		this.endpoint.authenticate(client::addParametersConverter);
 		return client;

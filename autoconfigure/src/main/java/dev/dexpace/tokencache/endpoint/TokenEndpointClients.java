@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -11,6 +14,7 @@ import org.springframework.http.HttpInputMessage;
 import org.springframework.http.HttpOutputMessage;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.http.client.ClientHttpResponse;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.converter.FormHttpMessageConverter;
@@ -18,9 +22,13 @@ import org.springframework.http.converter.HttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.JwtBearerGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.OAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.OAuth2ClientCredentialsGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
 import org.springframework.web.client.RestClient;
@@ -36,21 +44,50 @@ public final class TokenEndpointClients {
 
 	private final TokenEndpoint endpoint;
 
-	private final RestClient restClient;
+	private final TokenEndpointResponses responses;
+
+	private final Function<String, ClientHttpRequestFactory> requestFactories;
+
+	private final Map<ClientHttpRequestFactory, RestClient> restClients = new ConcurrentHashMap<>();
 
 	/**
-	 * Create the clients of a token endpoint.
+	 * Create the clients of a token endpoint that connect with the JDK
+	 * {@link HttpClient}, bounded by the endpoint's timeout.
 	 * @param endpoint the token endpoint
 	 */
 	public TokenEndpointClients(TokenEndpoint endpoint) {
+		this(endpoint, defaultRequestFactory(endpoint));
+	}
+
+	private TokenEndpointClients(TokenEndpoint endpoint, ClientHttpRequestFactory requestFactory) {
+		this(endpoint, (registrationId) -> requestFactory);
+	}
+
+	/**
+	 * Create the clients of a token endpoint that connect through the request factory of
+	 * each client registration, such as one with the registration's TLS settings (a
+	 * private certificate authority, or a client certificate for RFC 8705
+	 * {@code tls_client_auth}). Registrations whose factory is the same instance share
+	 * one {@link RestClient}.
+	 * @param endpoint the token endpoint
+	 * @param requestFactories the request factory of a registration id, asked once per
+	 * registration; its timeouts should not exceed the endpoint's
+	 */
+	public TokenEndpointClients(TokenEndpoint endpoint, Function<String, ClientHttpRequestFactory> requestFactories) {
 		this.endpoint = endpoint;
-		TokenEndpointResponses responses = endpoint.responses();
-		this.restClient = RedactedTokenRequests.of(RestClient.builder()
+		this.responses = endpoint.responses();
+		Map<String, ClientHttpRequestFactory> byRegistration = new ConcurrentHashMap<>();
+		this.requestFactories = (registrationId) -> byRegistration.computeIfAbsent(registrationId, requestFactories);
+	}
+
+	private RestClient restClient(ClientHttpRequestFactory requestFactory) {
+		TokenEndpointResponses responses = this.responses;
+		return RedactedTokenRequests.of(RestClient.builder()
 			.configureMessageConverters((converters) -> {
 				converters.addCustomConverter(new FormHttpMessageConverter());
 				converters.addCustomConverter(new TokenResponseConverter(responses));
 			})
-			.requestFactory(requestFactory(endpoint))
+			.requestFactory(requestFactory)
 			// The JDK client only says "Request cancelled" for a timeout.
 			.requestInterceptor((request, body, execution) -> {
 				try {
@@ -70,7 +107,7 @@ public final class TokenEndpointClients {
 	 * calling thread, nor every caller waiting on its single-flight request, forever. The
 	 * read timeout of the JDK client covers the whole response, body included.
 	 */
-	private static JdkClientHttpRequestFactory requestFactory(TokenEndpoint endpoint) {
+	private static JdkClientHttpRequestFactory defaultRequestFactory(TokenEndpoint endpoint) {
 		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(
 				HttpClient.newBuilder().connectTimeout(endpoint.timeout()).build());
 		factory.setReadTimeout(endpoint.timeout());
@@ -81,31 +118,48 @@ public final class TokenEndpointClients {
 	 * Return the client for the {@code client_credentials} grant.
 	 * @return the client
 	 */
-	public RestClientClientCredentialsTokenResponseClient clientCredentials() {
-		return configure(new RestClientClientCredentialsTokenResponseClient());
+	public OAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
+		return routed((restClient) -> configure(new RestClientClientCredentialsTokenResponseClient(), restClient));
 	}
 
 	/**
 	 * Return the client for token exchange (RFC 8693).
 	 * @return the client
 	 */
-	public RestClientTokenExchangeTokenResponseClient tokenExchange() {
-		RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
-		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
-		return configure(client);
+	public OAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
+		return routed((restClient) -> {
+			RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
+			client.setParametersConverter(this.endpoint::tokenExchangeParameters);
+			return configure(client, restClient);
+		});
 	}
 
 	/**
 	 * Return the client for the JWT bearer grant (RFC 7523).
 	 * @return the client
 	 */
-	public RestClientJwtBearerTokenResponseClient jwtBearer() {
-		return configure(new RestClientJwtBearerTokenResponseClient());
+	public OAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
+		return routed((restClient) -> configure(new RestClientJwtBearerTokenResponseClient(), restClient));
+	}
+
+	/**
+	 * One Spring Security client per {@link RestClient}, picked by the registration of
+	 * each grant request.
+	 */
+	private <T extends AbstractOAuth2AuthorizationGrantRequest> OAuth2AccessTokenResponseClient<T> routed(
+			Function<RestClient, OAuth2AccessTokenResponseClient<T>> clientOf) {
+		Map<RestClient, OAuth2AccessTokenResponseClient<T>> clients = new ConcurrentHashMap<>();
+		return (grantRequest) -> {
+			ClientHttpRequestFactory requestFactory = this.requestFactories
+				.apply(grantRequest.getClientRegistration().getRegistrationId());
+			RestClient restClient = this.restClients.computeIfAbsent(requestFactory, this::restClient);
+			return clients.computeIfAbsent(restClient, clientOf).getTokenResponse(grantRequest);
+		};
 	}
 
 	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> C configure(
-			C client) {
-		client.setRestClient(this.restClient);
+			C client, RestClient restClient) {
+		client.setRestClient(restClient);
 		this.endpoint.authenticate(client::addParametersConverter);
 		return client;
 	}

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
+import javax.net.ssl.SSLException;
+
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.dexpace.tokencache.expiry.ExpiryResolvingTokenResponseConverter;
 import org.jspecify.annotations.Nullable;
@@ -137,7 +139,8 @@ final class TokenEndpointResponses {
 
 	OAuth2AuthorizationException timedOut() {
 		return invalid("The token endpoint did not answer within " + this.timeout.toMillis()
-				+ " ms (dexpace.token-cache.token-request-timeout); the request timed out");
+				+ " ms (dexpace.token-cache.token-request-timeout), or within a shorter connect or read timeout of"
+				+ " spring.http.clients; the request timed out");
 	}
 
 	/**
@@ -152,9 +155,22 @@ final class TokenEndpointResponses {
 				return timedOut();
 			}
 		}
+		for (Throwable tls = failure; tls != null; tls = tls.getCause()) {
+			if (tls instanceof SSLException) {
+				// Most often: no client certificate where the endpoint requires one, or a
+				// server certificate the trust store does not trust.
+				return new OAuth2AuthorizationException(new OAuth2Error(INVALID_TOKEN_RESPONSE,
+						"TLS with the token endpoint failed (" + tls.getClass().getSimpleName()
+								+ "): does the SSL bundle of the registration (dexpace.token-cache.registration.<id>.ssl-bundle,"
+								+ " or spring.http.clients.ssl.bundle) trust the endpoint's certificate, and hold the client"
+								+ " certificate the endpoint requires?",
+						null), failure);
+			}
+		}
 		return new OAuth2AuthorizationException(new OAuth2Error(INVALID_TOKEN_RESPONSE,
 				"I/O error on the token request (" + failure.getClass().getSimpleName()
-						+ "): the token endpoint could not be reached or closed the connection",
+						+ "): the token endpoint could not be reached or closed the connection (an HTTPS endpoint that requires"
+						+ " a client certificate closes it when none is presented: see the registration's ssl-bundle)",
 				null), failure);
 	}
 
