@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -50,7 +51,7 @@ public final class ReactiveTokenEndpointClients {
 
 	private final TokenEndpointResponses responses;
 
-	private final Function<String, @Nullable ClientHttpConnector> connectors;
+	private final Function<String, Mono<ClientHttpConnector>> connectors;
 
 	private final WebClient defaultWebClient;
 
@@ -85,9 +86,19 @@ public final class ReactiveTokenEndpointClients {
 		this.bodyExtractor = (inputMessage, context) -> read(inputMessage);
 		this.defaultWebClient = webClient(null);
 		Map<String, Optional<ClientHttpConnector>> byRegistration = new ConcurrentHashMap<>();
-		this.connectors = (registrationId) -> byRegistration
-			.computeIfAbsent(registrationId, (id) -> Optional.ofNullable(connectors.apply(id)))
-			.orElse(null);
+		// The first connector of a registration may build an HTTP client, which reads
+		// files (TLS settings, key stores): never on an event loop.
+		this.connectors = (registrationId) -> {
+			Optional<ClientHttpConnector> known = byRegistration.get(registrationId);
+			if (known != null) {
+				return Mono.justOrEmpty(known);
+			}
+			return Mono
+				.fromCallable(() -> byRegistration.computeIfAbsent(registrationId,
+						(id) -> Optional.ofNullable(connectors.apply(id))))
+				.subscribeOn(Schedulers.boundedElastic())
+				.flatMap(Mono::justOrEmpty);
+		};
 	}
 
 	private static WebClient webClient(@Nullable ClientHttpConnector connector) {
@@ -138,14 +149,10 @@ public final class ReactiveTokenEndpointClients {
 	private <T extends AbstractOAuth2AuthorizationGrantRequest> ReactiveOAuth2AccessTokenResponseClient<T> routed(
 			Function<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clientOf) {
 		Map<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clients = new ConcurrentHashMap<>();
-		return (grantRequest) -> Mono.defer(() -> {
-			ClientHttpConnector connector = this.connectors
-				.apply(grantRequest.getClientRegistration().getRegistrationId());
-			WebClient webClient = (connector != null)
-					? this.webClients.computeIfAbsent(connector, ReactiveTokenEndpointClients::webClient)
-					: this.defaultWebClient;
-			return clients.computeIfAbsent(webClient, clientOf).getTokenResponse(grantRequest);
-		});
+		return (grantRequest) -> this.connectors.apply(grantRequest.getClientRegistration().getRegistrationId())
+			.map((connector) -> this.webClients.computeIfAbsent(connector, ReactiveTokenEndpointClients::webClient))
+			.defaultIfEmpty(this.defaultWebClient)
+			.flatMap((webClient) -> clients.computeIfAbsent(webClient, clientOf).getTokenResponse(grantRequest));
 	}
 
 	private Mono<OAuth2AccessTokenResponse> read(ReactiveHttpInputMessage inputMessage) {
