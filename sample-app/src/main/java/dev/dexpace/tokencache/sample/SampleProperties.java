@@ -17,8 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @since 0.1.0
  */
 @ConfigurationProperties("sample")
-public record SampleProperties(@DefaultValue("700") int calls, @DefaultValue("16") int threads,
-		@DefaultValue("100") int users, @DefaultValue("300") int warmUpCalls,
+public record SampleProperties(@DefaultValue("600") int calls, @DefaultValue("16") int threads,
+		@DefaultValue("60") int users, @DefaultValue("300") int warmUpCalls,
 		@DefaultValue("true") boolean revocation, @DefaultValue("false") boolean keepRunning) {
 
 	public SampleProperties {
