@@ -8,10 +8,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.service.registry.HttpServiceProxyRegistry;
 
 /**
  * The client side: the registration the token cache's auto-configuration picks up, and
- * the comparison that drives both clients.
+ * the comparison that drives every client.
  */
 @Configuration(proxyBeanMethods = false)
 class ClientConfiguration {
@@ -23,11 +25,12 @@ class ClientConfiguration {
 
 	@Bean
 	Comparison comparison(ObjectProvider<RestClient.Builder> restClientBuilder,
-			LocalClientRegistrationRepository registrations, TokenCache tokenCache, TokenRequestCounter tokenRequests,
-			RevokedTokens revokedTokens, SampleProperties properties, Environment environment,
-			MeterRegistry meterRegistry) {
-		return new Comparison(restClientBuilder, registrations, tokenCache, tokenRequests, revokedTokens, properties,
-				environment, meterRegistry);
+			ObjectProvider<WebClient.Builder> webClientBuilder, HttpServiceProxyRegistry httpServices,
+			StockAuthorizedClients stockHttpServiceClients, LocalClientRegistrationRepository registrations,
+			TokenCache tokenCache, TokenRequestCounter tokenRequests, RevokedTokens revokedTokens,
+			SampleProperties properties, Environment environment, MeterRegistry meterRegistry) {
+		return new Comparison(restClientBuilder, webClientBuilder, httpServices, stockHttpServiceClients,
+				registrations, tokenCache, tokenRequests, revokedTokens, properties, environment, meterRegistry);
 	}
 
 }

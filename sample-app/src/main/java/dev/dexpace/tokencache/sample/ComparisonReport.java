@@ -1,47 +1,63 @@
 package dev.dexpace.tokencache.sample;
 
+import java.util.List;
 import java.util.Locale;
 
 import dev.dexpace.tokencache.sample.Workload.ScenarioResult;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The figures of a comparison, and the table printed at the end of a run.
+ * The figures of a comparison, and the report printed at the end of a run: one table per
+ * kind of client.
  *
- * @param workload the workload that was run
- * @param tokenCache the run through the token cache
- * @param stock the run through stock Spring Security
- * @param tokenCacheRevoked the run through the token cache while a token was revoked
- * @param stockRevoked the run through stock Spring Security while a token was revoked
- * @param tokenCacheLookups the token cache's lookups during its first run, from its
- * metrics
+ * @param workload the workload that was run through every client
+ * @param clients the figures of every kind of client, in the order they ran
  */
-record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, ScenarioResult stock,
-		@Nullable ScenarioResult tokenCacheRevoked, @Nullable ScenarioResult stockRevoked, Lookups tokenCacheLookups) {
+record ComparisonReport(SampleProperties workload, List<ClientResult> clients) {
 
-	private static final String ROW = "%-16s%22s%24s%n";
+	private static final String ROW = "%-22s%22s%24s%n";
+
+	/**
+	 * Return the figures of the given kind of client.
+	 * @param name the kind of client, for example {@link Comparison#REST_CLIENT}
+	 * @return its figures
+	 */
+	ClientResult client(String name) {
+		return this.clients.stream()
+			.filter((client) -> client.name().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("No client named " + name));
+	}
 
 	String render() {
 		StringBuilder report = new StringBuilder();
 		report.append(String.format(Locale.ROOT,
-				"%n%,d calls to the API from %d threads for %d users, one client_credentials registration%n",
+				"%n%,d calls to the API per client from %d threads for %d users, one client_credentials registration%n",
 				this.workload.calls(), this.workload.threads(), this.workload.users()));
 		if (this.workload.warmUpCalls() > 0) {
 			report.append(String.format(Locale.ROOT, "(each client first made %,d warm-up calls, not counted)%n",
 					this.workload.warmUpCalls()));
 		}
-		report.append(String.format(Locale.ROOT, "%n"));
-		report.append(String.format(Locale.ROOT, ROW, "", "dexpace token cache", "stock Spring Security"));
-		table(report, this.tokenCache, this.stock);
-		report.append(String.format(Locale.ROOT, "%n%s%n", ratio()));
-		report.append(String.format(Locale.ROOT, "%s%n", hitRatio()));
-		if (this.tokenCacheRevoked != null && this.stockRevoked != null) {
-			report.append(String.format(Locale.ROOT, "%nThe same again, while the API revokes the token of call %,d:%n",
-					Math.max(1, this.workload.calls() / 2)));
-			table(report, this.tokenCacheRevoked, this.stockRevoked);
-			failureCauses(report, this.tokenCacheRevoked, this.stockRevoked);
+		for (ClientResult client : this.clients) {
+			render(report, client);
 		}
 		return report.toString();
+	}
+
+	private void render(StringBuilder report, ClientResult client) {
+		report.append(String.format(Locale.ROOT, "%n%s (stock: %s)%n", client.name(), client.stockWiring()));
+		report.append(String.format(Locale.ROOT, ROW, "", "dexpace token cache", "stock Spring Security"));
+		table(report, client.tokenCache(), client.stock());
+		report.append(String.format(Locale.ROOT, "%s%n", ratio(client)));
+		report.append(String.format(Locale.ROOT, "%s%n", hitRatio(client.tokenCacheLookups())));
+		ScenarioResult tokenCacheRevoked = client.tokenCacheRevoked();
+		ScenarioResult stockRevoked = client.stockRevoked();
+		if (tokenCacheRevoked != null && stockRevoked != null) {
+			report.append(String.format(Locale.ROOT, "The same again, while the API revokes the token of call %,d:%n",
+					Math.max(1, this.workload.calls() / 2)));
+			table(report, tokenCacheRevoked, stockRevoked);
+			failureCauses(report, tokenCacheRevoked, stockRevoked);
+		}
 	}
 
 	private static void table(StringBuilder report, ScenarioResult tokenCache, ScenarioResult stock) {
@@ -68,8 +84,7 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 		return (failure != null) ? failure : "-";
 	}
 
-	private String hitRatio() {
-		Lookups lookups = this.tokenCacheLookups;
+	private static String hitRatio(Lookups lookups) {
 		long total = lookups.hits() + lookups.misses();
 		if (total == 0) {
 			return "The token cache's metrics counted no lookups.";
@@ -79,15 +94,33 @@ record ComparisonReport(SampleProperties workload, ScenarioResult tokenCache, Sc
 				100.0 * lookups.hits() / total, lookups.hits(), lookups.misses());
 	}
 
-	private String ratio() {
-		long cached = this.tokenCache.tokenRequests();
-		long stock = this.stock.tokenRequests();
+	private static String ratio(ClientResult client) {
+		long cached = client.tokenCache().tokenRequests();
+		long stock = client.stock().tokenRequests();
 		if (cached == 0) {
 			return "The token cache made no token request; stock Spring Security made " + stock + ".";
 		}
 		double ratio = (double) stock / cached;
 		return String.format(Locale.ROOT, "Stock Spring Security made %s times as many token requests as the token cache.",
 				(ratio >= 10) ? String.format(Locale.ROOT, "%,.0f", ratio) : String.format(Locale.ROOT, "%.1f", ratio));
+	}
+
+	/**
+	 * The figures of one kind of client.
+	 *
+	 * @param name the kind of client
+	 * @param stockWiring what stock Spring Security puts on the client
+	 * @param tokenCache the run through the token cache
+	 * @param stock the run through stock Spring Security
+	 * @param tokenCacheRevoked the run through the token cache while a token was revoked
+	 * @param stockRevoked the run through stock Spring Security while a token was revoked
+	 * @param tokenCacheLookups the token cache's lookups during its first run, from its
+	 * metrics
+	 */
+	record ClientResult(String name, String stockWiring, ScenarioResult tokenCache, ScenarioResult stock,
+			@Nullable ScenarioResult tokenCacheRevoked, @Nullable ScenarioResult stockRevoked,
+			Lookups tokenCacheLookups) {
+
 	}
 
 	/**

@@ -13,11 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.web.client.HttpStatusCodeException;
-import org.springframework.web.client.RestClient;
-
-import static org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver.clientRegistrationId;
-import static org.springframework.security.oauth2.client.web.client.RequestAttributePrincipalResolver.principal;
+import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 
 /**
  * Makes a fixed number of API calls from a pool of threads that all start at once, each
@@ -40,7 +37,7 @@ final class Workload {
 		this.tokenRequests = tokenRequests;
 	}
 
-	ScenarioResult run(RestClient client) {
+	ScenarioResult run(Call client) {
 		ExecutorService executor = Executors.newFixedThreadPool(this.threads);
 		try {
 			return run(client, executor);
@@ -50,7 +47,7 @@ final class Workload {
 		}
 	}
 
-	private ScenarioResult run(RestClient client, ExecutorService executor) {
+	private ScenarioResult run(Call client, ExecutorService executor) {
 		CountDownLatch ready = new CountDownLatch(this.threads);
 		CountDownLatch start = new CountDownLatch(1);
 		AtomicInteger next = new AtomicInteger();
@@ -63,7 +60,7 @@ final class Workload {
 				start.await();
 				for (int call = next.getAndIncrement(); call < this.calls; call = next.getAndIncrement()) {
 					try {
-						call(client, call);
+						client.call(user(call));
 					}
 					catch (RuntimeException ex) {
 						failed.incrementAndGet();
@@ -85,20 +82,27 @@ final class Workload {
 		return new ScenarioResult(this.calls, failed.get(), tokenRequests, time, firstFailure.get());
 	}
 
-	private void call(RestClient client, int call) {
-		client.get()
-			.uri("/api/greeting")
-			.attributes(clientRegistrationId(LocalClientRegistrationRepository.REGISTRATION_ID))
-			.attributes(principal("user-" + (call % this.users)))
-			.retrieve()
-			.body(String.class);
+	private String user(int call) {
+		return userName(call % this.users);
+	}
+
+	/**
+	 * Return the name of the given user.
+	 * @param user the user, counting from 0
+	 * @return the user's name
+	 */
+	static String userName(int user) {
+		return "user-" + user;
 	}
 
 	/**
 	 * Describe a failure by its status or type only: a message could quote a response.
 	 */
 	private static String describe(RuntimeException ex) {
-		if (ex instanceof HttpStatusCodeException status) {
+		if (ex instanceof RestClientResponseException status) {
+			return "HTTP " + status.getStatusCode().value();
+		}
+		if (ex instanceof WebClientResponseException status) {
 			return "HTTP " + status.getStatusCode().value();
 		}
 		return ex.getClass().getSimpleName();
@@ -125,6 +129,20 @@ final class Workload {
 		catch (ExecutionException ex) {
 			throw new IllegalStateException("A workload thread failed", ex.getCause());
 		}
+	}
+
+	/**
+	 * One API call through one client, made for the given user.
+	 */
+	@FunctionalInterface
+	interface Call {
+
+		/**
+		 * Call the API and read the response, or throw if the call fails.
+		 * @param user the name of the user the call is made for
+		 */
+		void call(String user);
+
 	}
 
 	/**

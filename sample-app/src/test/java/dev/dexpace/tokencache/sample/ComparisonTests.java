@@ -5,6 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -14,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Runs the sample's comparison with a small workload against the real embedded
- * authorization server and API, and checks the figures a reader of the report relies on.
+ * authorization server and API, and checks the figures a reader of the report relies on,
+ * for each kind of client.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "sample.calls=200", "sample.threads=8", "sample.users=20", "sample.warm-up-calls=20",
@@ -32,10 +35,11 @@ class ComparisonTests {
 		this.report = this.comparison.run();
 	}
 
-	@Test
-	void tokenCacheMakesOneTokenRequestWhileStockSpringSecurityMakesOnePerUser() {
-		ScenarioResult tokenCache = this.report.tokenCache();
-		ScenarioResult stock = this.report.stock();
+	@ParameterizedTest
+	@ValueSource(strings = { Comparison.REST_CLIENT, Comparison.WEB_CLIENT, Comparison.HTTP_SERVICE_CLIENT })
+	void tokenCacheMakesOneTokenRequestWhileStockSpringSecurityMakesOnePerUser(String client) {
+		ScenarioResult tokenCache = this.report.client(client).tokenCache();
+		ScenarioResult stock = this.report.client(client).stock();
 		assertThat(tokenCache.calls()).isEqualTo(200);
 		assertThat(tokenCache.failedCalls()).isZero();
 		assertThat(tokenCache.tokenRequests()).isEqualTo(1);
@@ -45,10 +49,11 @@ class ComparisonTests {
 		assertThat(stock.tokenRequests()).isGreaterThanOrEqualTo(20);
 	}
 
-	@Test
-	void tokenCacheReplacesARevokedTokenWhileStockSpringSecurityKeepsSendingIt() {
-		ScenarioResult tokenCache = this.report.tokenCacheRevoked();
-		ScenarioResult stock = this.report.stockRevoked();
+	@ParameterizedTest
+	@ValueSource(strings = { Comparison.REST_CLIENT, Comparison.WEB_CLIENT, Comparison.HTTP_SERVICE_CLIENT })
+	void tokenCacheReplacesARevokedTokenWhileStockSpringSecurityKeepsSendingIt(String client) {
+		ScenarioResult tokenCache = this.report.client(client).tokenCacheRevoked();
+		ScenarioResult stock = this.report.client(client).stockRevoked();
 		assertThat(tokenCache).isNotNull();
 		assertThat(stock).isNotNull();
 		assertThat(tokenCache.failedCalls()).isZero();
@@ -56,19 +61,26 @@ class ComparisonTests {
 		// Stock Spring Security fails the calls that still send the revoked token, and only
 		// those. How many there are is not fixed: without single-flight, two threads can
 		// fetch a token for one user at once, and if the revoked token is the one the
-		// service then replaced, nobody sends it again (the full sample run shows 4).
+		// service then replaced, nobody sends it again (the full sample run shows a few).
 		assertThat(stock.calls()).isEqualTo(200);
 		if (stock.failedCalls() > 0) {
 			assertThat(stock.firstFailure()).isEqualTo("HTTP 401");
 		}
 	}
 
-	@Test
-	void hitRatioComesFromTheTokenCacheMetrics() {
-		ComparisonReport.Lookups lookups = this.report.tokenCacheLookups();
+	@ParameterizedTest
+	@ValueSource(strings = { Comparison.REST_CLIENT, Comparison.WEB_CLIENT, Comparison.HTTP_SERVICE_CLIENT })
+	void hitRatioComesFromTheTokenCacheMetrics(String client) {
+		ComparisonReport.Lookups lookups = this.report.client(client).tokenCacheLookups();
 		// One lookup per call; only threads that looked before the one token arrived missed.
 		assertThat(lookups.hits() + lookups.misses()).isEqualTo(200);
 		assertThat(lookups.misses()).isBetween(1L, 8L);
+	}
+
+	@Test
+	void reportHasATableForEveryKindOfClientInTheOrderTheyRan() {
+		assertThat(this.report.clients()).extracting(ComparisonReport.ClientResult::name)
+			.containsExactly(Comparison.REST_CLIENT, Comparison.WEB_CLIENT, Comparison.HTTP_SERVICE_CLIENT);
 	}
 
 }
