@@ -54,6 +54,7 @@ import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.settings.AuthorizationServerSettings;
@@ -73,6 +74,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class PrivateKeyJwtAuthorizationServerIT {
 
 	private static final String CLIENT = "signer";
+
+	private static final String HMAC_CLIENT = "hmac-signer";
+
+	// HS256 needs a secret of at least 256 bits
+	private static final String HMAC_SECRET = "a-client-secret-of-at-least-thirty-two-bytes";
 
 	private static final KeyPair clientKeys = TestCertificates.rsa();
 
@@ -205,6 +211,46 @@ class PrivateKeyJwtAuthorizationServerIT {
 				.hasMessageContaining("dexpace.token-cache.registration.sas.client-assertion.ssl-bundle"));
 	}
 
+	@Test
+	void clientSecretJwtSignsWithTheClientSecretAndCachesTheToken() {
+		withSecret(HMAC_SECRET).run((context) -> {
+			OAuth2AuthorizedClientManager manager = context.getBean(OAuth2AuthorizedClientManager.class);
+			OAuth2AuthorizedClient first = manager.authorize(authorize("hmac"));
+			OAuth2AuthorizedClient second = manager.authorize(authorize("hmac"));
+			assertThat(first.getAccessToken().getTokenValue()).isEqualTo(second.getAccessToken().getTokenValue());
+			assertThat(tokenRequests()).isEqualTo(1);
+		});
+	}
+
+	@Test
+	void clientSecretJwtWithAWrongSecretFailsWithInvalidClientOnce() {
+		withSecret("another-secret-that-is-long-enough-for-hs256").run((context) -> {
+			OAuth2AuthorizedClientManager manager = context.getBean(OAuth2AuthorizedClientManager.class);
+			assertThatExceptionOfType(OAuth2AuthorizationException.class)
+				.isThrownBy(() -> manager.authorize(authorize("hmac")))
+				.satisfies((ex) -> assertThat(ex.getError().getErrorCode()).isEqualTo("invalid_client"));
+			assertThat(tokenRequests()).isEqualTo(1);
+		});
+	}
+
+	private ApplicationContextRunner withSecret(String secret) {
+		return this.contextRunner.withPropertyValues(
+				"spring.security.oauth2.client.registration.hmac.client-id=" + HMAC_CLIENT,
+				"spring.security.oauth2.client.registration.hmac.client-secret=" + secret,
+				"spring.security.oauth2.client.registration.hmac.authorization-grant-type=client_credentials",
+				"spring.security.oauth2.client.registration.hmac.client-authentication-method=client_secret_jwt",
+				"spring.security.oauth2.client.registration.hmac.scope=api.read",
+				"spring.security.oauth2.client.registration.hmac.provider=sas",
+				"spring.security.oauth2.client.provider.sas.token-uri=" + issuer + "/oauth2/token");
+	}
+
+	private static OAuth2AuthorizeRequest authorize(String registrationId) {
+		return OAuth2AuthorizeRequest.withClientRegistrationId(registrationId)
+			.principal(new AnonymousAuthenticationToken("key", "anonymous",
+					AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS")))
+			.build();
+	}
+
 	/**
 	 * Spring Authorization Server with one client that authenticates with
 	 * private_key_jwt, its keys at a JWK set URL.
@@ -234,7 +280,18 @@ class PrivateKeyJwtAuthorizationServerIT {
 					.jwkSetUrl(environment.getRequiredProperty("jwks.uri"))
 					.tokenEndpointAuthenticationSigningAlgorithm(SignatureAlgorithm.RS256)
 					.build())
-				.build());
+				.build(),
+					// client_secret_jwt: the server checks the HMAC with the secret as stored (no {noop})
+					RegisteredClient.withId(HMAC_CLIENT)
+						.clientId(HMAC_CLIENT)
+						.clientSecret(HMAC_SECRET)
+						.clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_JWT)
+						.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+						.scope("api.read")
+						.clientSettings(ClientSettings.builder()
+							.tokenEndpointAuthenticationSigningAlgorithm(MacAlgorithm.HS256)
+							.build())
+						.build());
 		}
 
 		@Bean
