@@ -64,6 +64,13 @@ final class CompositeTokenCacheListener implements TokenCacheListener {
 	}
 
 	@Override
+	public void tokenRequestSkipped(String registrationId, TokenKind kind, SkipReason reason) {
+		for (TokenCacheListener listener : this.listeners) {
+			listener.tokenRequestSkipped(registrationId, kind, reason);
+		}
+	}
+
+	@Override
 	public void leaseWaited(TokenKind kind, LeaseWaitOutcome outcome) {
 		for (TokenCacheListener listener : this.listeners) {
 			listener.leaseWaited(kind, outcome);

@@ -67,6 +67,18 @@ public interface TokenCacheListener {
 	}
 
 	/**
+	 * A token request was not sent: the token endpoint is in backoff after a failure (see
+	 * {@code TokenEndpointBackoff}), and the caller failed at once with the error that
+	 * says why, or was served its last token.
+	 * @param registrationId the client registration id
+	 * @param kind the tier of the key
+	 * @param reason why the token request was skipped
+	 * @since 0.2.0
+	 */
+	default void tokenRequestSkipped(String registrationId, TokenKind kind, SkipReason reason) {
+	}
+
+	/**
 	 * A caller found the fleet-wide lease of a missing key held by another instance (see
 	 * {@link TokenFetchLock}) and waited for it.
 	 * @param kind the tier of the key
@@ -176,6 +188,33 @@ public interface TokenCacheListener {
 		 * No token within twice the lease time: this instance fetched without the lease.
 		 */
 		GAVE_UP
+
+	}
+
+	/**
+	 * Why a token request was skipped.
+	 *
+	 * @since 0.2.0
+	 */
+	enum SkipReason {
+
+		/**
+		 * The endpoint asked to wait ({@code Retry-After}), here or at another instance of
+		 * the fleet.
+		 */
+		BUSY,
+
+		/**
+		 * The endpoint failed with an error that may heal (a 5xx, a timeout, a refused
+		 * connection) and is being backed off from.
+		 */
+		UNAVAILABLE,
+
+		/**
+		 * The endpoint rejected the client or the request ({@code invalid_client},
+		 * {@code invalid_scope}, ...) and would answer the same again.
+		 */
+		REJECTED
 
 	}
 

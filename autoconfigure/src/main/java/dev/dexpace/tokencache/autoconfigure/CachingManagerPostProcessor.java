@@ -5,6 +5,7 @@ import java.time.Clock;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -48,6 +49,7 @@ final class CachingManagerPostProcessor extends DecoratingPostProcessor {
 			caching.setRefreshDelegate(KeyedGrantManagers.blocking(beanFactory, registrations, properties, lifetimeResolver));
 		}
 		properties.applyTo(caching, caching.getCache());
+		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);
 		return caching;
 	}
 

@@ -5,6 +5,7 @@ import java.time.Clock;
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -44,6 +45,7 @@ final class CachingReactiveManagerPostProcessor extends DecoratingPostProcessor 
 					KeyedGrantManagers.reactive(beanFactory, registrations, properties, lifetimeResolver));
 		}
 		properties.applyTo(caching, cache);
+		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);
 		return caching;
 	}
 

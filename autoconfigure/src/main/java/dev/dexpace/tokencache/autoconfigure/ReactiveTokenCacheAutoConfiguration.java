@@ -9,6 +9,7 @@ import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
 import dev.dexpace.tokencache.http.TokenCacheWebClientHttpServiceGroupConfigurer;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.ReactiveTokenCacheAuthorizationFailureHandler;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -62,7 +63,8 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		@ConditionalOnMissingBean(ReactiveOAuth2AuthorizedClientManager.class)
 		CachingReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(ListableBeanFactory beanFactory,
 				ReactiveTokenCache tokenCache, TokenKeyResolver tokenKeyResolver,
-				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties) {
+				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties,
+				TokenEndpointBackoff tokenEndpointBackoff) {
 			Clock clock = Clock.systemUTC();
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
 			ReactiveOAuth2AuthorizedClientManager delegate = KeyedGrantManagers.reactive(beanFactory, registrations,
@@ -73,6 +75,7 @@ public final class ReactiveTokenCacheAutoConfiguration {
 					delegate, PassThroughManagers.reactive(beanFactory, registrations),
 					registrations, tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
 			properties.applyTo(manager, tokenCache);
+			manager.setTokenEndpointBackoff(tokenEndpointBackoff);
 			return manager;
 		}
 

@@ -9,6 +9,7 @@ import dev.dexpace.tokencache.http.TokenCacheRestClientHttpServiceGroupConfigure
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.DefaultTokenKeyResolver;
 import dev.dexpace.tokencache.oauth2.TokenCacheAuthorizationFailureHandler;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
 
 import org.jspecify.annotations.Nullable;
@@ -63,6 +64,16 @@ public final class TokenCacheAutoConfiguration {
 		return new DefaultTokenKeyResolver();
 	}
 
+	/**
+	 * One backoff from failing token endpoints for every caching manager of the
+	 * application, blocking and reactive, singleton and request-scoped.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	TokenEndpointBackoff tokenEndpointBackoff() {
+		return new TokenEndpointBackoff(Clock.systemUTC());
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBean(ClientRegistrationRepository.class)
 	static class AuthorizedClientManagerConfiguration {
@@ -71,8 +82,8 @@ public final class TokenCacheAutoConfiguration {
 		@ConditionalOnMissingBean(OAuth2AuthorizedClientManager.class)
 		CachingOAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
 				TokenCache tokenCache, TokenKeyResolver tokenKeyResolver, TokenLifetimeResolver tokenLifetimeResolver,
-				TokenCacheProperties properties, ListableBeanFactory beanFactory,
-				ApplicationEventPublisher eventPublisher) {
+				TokenCacheProperties properties, TokenEndpointBackoff tokenEndpointBackoff,
+				ListableBeanFactory beanFactory, ApplicationEventPublisher eventPublisher) {
 			Clock clock = Clock.systemUTC();
 			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(beanFactory, registrations, properties,
 					tokenLifetimeResolver);
@@ -82,6 +93,7 @@ public final class TokenCacheAutoConfiguration {
 					PassThroughManagers.blocking(beanFactory, registrations, eventPublisher), registrations,
 					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
 			properties.applyTo(manager, tokenCache);
+			manager.setTokenEndpointBackoff(tokenEndpointBackoff);
 			return manager;
 		}
 

@@ -5,8 +5,10 @@ import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.metrics.RedisTokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
+import dev.dexpace.tokencache.metrics.TokenEndpointBackoffMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheObservations;
 import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
@@ -48,6 +50,12 @@ public final class TokenCacheMetricsAutoConfiguration {
 	@ConditionalOnBean(InMemoryTokenCache.class)
 	TokenCacheMeterBinder tokenCacheMeterBinder(InMemoryTokenCache tokenCache) {
 		return new TokenCacheMeterBinder(tokenCache);
+	}
+
+	@Bean
+	@ConditionalOnBean(TokenEndpointBackoff.class)
+	TokenEndpointBackoffMeterBinder tokenEndpointBackoffMeterBinder(TokenEndpointBackoff tokenEndpointBackoff) {
+		return new TokenEndpointBackoffMeterBinder(tokenEndpointBackoff);
 	}
 
 	@Configuration(proxyBeanMethods = false)

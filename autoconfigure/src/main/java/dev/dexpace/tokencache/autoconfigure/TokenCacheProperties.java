@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
@@ -228,6 +230,8 @@ public class TokenCacheProperties implements InitializingBean {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
 		manager.setFetchLock(fetchLock(cache));
+		// A shared cache also shares the waits token endpoints announce.
+		manager.setBackoffStore((cache instanceof TokenEndpointBackoffStore store) ? store : null);
 	}
 
 	/**
@@ -239,6 +243,7 @@ public class TokenCacheProperties implements InitializingBean {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
 		manager.setFetchLock(fetchLock(cache));
+		manager.setBackoffStore((cache instanceof ReactiveTokenEndpointBackoffStore store) ? store : null);
 	}
 
 	/**

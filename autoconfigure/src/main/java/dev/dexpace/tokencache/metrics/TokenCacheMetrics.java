@@ -11,8 +11,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Counts what the token cache does in a {@link MeterRegistry}: lookups by tier and
- * result, invalidations and evictions by tier and cause, and backend errors by
- * operation. Every counter is registered up front, so a lookup increments a counter it
+ * result, invalidations and evictions by tier and cause, token requests skipped by tier
+ * and reason while their endpoint is in backoff, and backend errors by operation. Every counter is registered up front, so a lookup increments a counter it
  * already holds: no tags are built and nothing is allocated on the hit path. Tags hold
  * only fixed words: never a token, a subject or a key.
  * <p>
@@ -47,6 +47,13 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 	 */
 	public static final String LEASE_WAITS = "dexpace.token.cache.lease.waits";
 
+	/**
+	 * Token requests not sent because their endpoint is in backoff (the caller failed at
+	 * once or was served its last token), tagged {@code tier} and {@code reason}
+	 * ({@code busy}, {@code unavailable}, {@code rejected}).
+	 */
+	public static final String SKIPPED_REQUESTS = "dexpace.token.requests.skipped";
+
 	private static final String[] OPERATIONS = { "get", "put", "delete" };
 
 	private final MeterRegistry registry;
@@ -63,6 +70,8 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 
 	private final Counter[][] leaseWaits;
 
+	private final Counter[][] skipped;
+
 	private final Map<String, Counter> errors = new ConcurrentHashMap<>();
 
 	/**
@@ -74,6 +83,7 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 		this.invalidations = new Counter[TokenKind.values().length][InvalidationCause.values().length];
 		this.evictions = new Counter[TokenKind.values().length][EvictionCause.values().length];
 		this.leaseWaits = new Counter[TokenKind.values().length][LeaseWaitOutcome.values().length];
+		this.skipped = new Counter[TokenKind.values().length][SkipReason.values().length];
 		for (TokenKind kind : TokenKind.values()) {
 			String tier = tag(kind);
 			this.hits[kind.ordinal()] = lookups(tier, "hit");
@@ -90,6 +100,13 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 					.description("Waits for the token another instance of the fleet was fetching")
 					.tag("tier", tier)
 					.tag("outcome", tag(outcome))
+					.register(registry);
+			}
+			for (SkipReason reason : SkipReason.values()) {
+				this.skipped[kind.ordinal()][reason.ordinal()] = Counter.builder(SKIPPED_REQUESTS)
+					.description("Token requests not sent because their token endpoint is in backoff")
+					.tag("tier", tier)
+					.tag("reason", tag(reason))
 					.register(registry);
 			}
 			for (EvictionCause cause : EvictionCause.values()) {
@@ -128,6 +145,11 @@ public final class TokenCacheMetrics implements TokenCacheListener {
 	@Override
 	public void invalidated(TokenKind kind, InvalidationCause cause) {
 		this.invalidations[kind.ordinal()][cause.ordinal()].increment();
+	}
+
+	@Override
+	public void tokenRequestSkipped(String registrationId, TokenKind kind, SkipReason reason) {
+		this.skipped[kind.ordinal()][reason.ordinal()].increment();
 	}
 
 	@Override

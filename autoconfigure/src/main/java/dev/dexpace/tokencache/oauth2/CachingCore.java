@@ -2,10 +2,12 @@ package dev.dexpace.tokencache.oauth2;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
 import org.apache.commons.logging.Log;
@@ -15,14 +17,15 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClient;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.util.Assert;
 
 /**
  * What the blocking and the reactive caching manager share beside the cache, so that
  * they keep only their control flow: the {@link TokenPolicy}, the token state
  * ({@link AuthorizedTokens}: memo, last tokens, refresh flags), the
- * {@link BackgroundRefresher}, the record of cache faults and the listener. Nothing here
- * blocks or knows Reactor.
+ * {@link BackgroundRefresher}, the {@link TokenEndpointBackoff}, the record of cache
+ * faults and the listener. Nothing here blocks or knows Reactor.
  */
 final class CachingCore implements AutoCloseable {
 
@@ -38,10 +41,22 @@ final class CachingCore implements AutoCloseable {
 
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
+	private volatile TokenEndpointBackoff backoff;
+
 	CachingCore(Clock clock, TokenLifetimeResolver lifetimeResolver, BackgroundRefresher refresher) {
 		this.refresher = refresher;
 		this.policy = new TokenPolicy(clock, lifetimeResolver, Duration.ZERO, Duration.ZERO);
 		this.tokens = authorizedTokens(this.policy);
+		this.backoff = new TokenEndpointBackoff(clock);
+	}
+
+	void setBackoff(TokenEndpointBackoff backoff) {
+		Assert.notNull(backoff, "backoff must not be null");
+		this.backoff = backoff;
+	}
+
+	TokenEndpointBackoff backoff() {
+		return this.backoff;
 	}
 
 	void setRefreshAhead(Duration refreshAhead) {
@@ -196,6 +211,89 @@ final class CachingCore implements AutoCloseable {
 	long refreshFailed(TokenKey key, Throwable failure, CachedToken current, int attempt) {
 		TokenPolicy policy = this.policy;
 		return this.refresher.failed(key, failure, current, attempt, policy.expiryBuffer(), policy.clock());
+	}
+
+	/**
+	 * Return the error to fail a token request with at once, because its token endpoint
+	 * is in backoff, and tell the listener; or {@code null} to send it. Asked inside the
+	 * single-flight, right before the delegate would be, so that a miss during a backoff
+	 * makes no token request. A background refresh fails the same way and, for an error
+	 * that may heal, tries again no sooner than the backoff ends.
+	 * @param request the request
+	 * @return the error, or {@code null}
+	 */
+	@Nullable OAuth2AuthorizationException backingOff(TokenRequest request) {
+		String tokenUri = tokenUri(request);
+		if (tokenUri == null) {
+			return null;
+		}
+		OAuth2AuthorizationException error = this.backoff.check(tokenUri, request.key());
+		if (error != null) {
+			skipped(request, error);
+		}
+		return error;
+	}
+
+	/**
+	 * Return the error to fail a token request with at once because another instance of
+	 * the fleet was asked to wait, and remember that wait here.
+	 * @param request the request
+	 * @param remaining how much longer the wait lasts
+	 * @return the error, or {@code null} if the wait has ended meanwhile
+	 */
+	@Nullable OAuth2AuthorizationException busyElsewhere(TokenRequest request, Duration remaining) {
+		String tokenUri = tokenUri(request);
+		if (tokenUri == null || remaining.isNegative() || remaining.isZero()) {
+			return null;
+		}
+		this.backoff.busyElsewhere(tokenUri, remaining);
+		return backingOff(request);
+	}
+
+	/**
+	 * Record a token request that failed.
+	 * @param request the request
+	 * @param failure what it threw
+	 * @return how long the token endpoint asked every caller to wait, to share with the
+	 * fleet, or {@code null}
+	 */
+	@Nullable Duration tokenRequestFailed(TokenRequest request, Throwable failure) {
+		String tokenUri = tokenUri(request);
+		return (tokenUri != null) ? this.backoff.failed(tokenUri, request.key(), failure) : null;
+	}
+
+	/**
+	 * Record a token request that succeeded: it ends the backoffs it was under.
+	 * @param request the request
+	 */
+	void tokenRequestSucceeded(TokenRequest request) {
+		String tokenUri = tokenUri(request);
+		if (tokenUri != null) {
+			this.backoff.succeeded(tokenUri, request.key());
+		}
+	}
+
+	/**
+	 * Return the token endpoint of a request, which the backoff is about, and which a
+	 * shared backoff is published under.
+	 * @param request the request
+	 * @return the token URI, or {@code null} if the registration has none
+	 */
+	static @Nullable String tokenUri(TokenRequest request) {
+		String tokenUri = request.registration().getProviderDetails().getTokenUri();
+		return (tokenUri != null && !tokenUri.isEmpty()) ? tokenUri : null;
+	}
+
+	private void skipped(TokenRequest request, OAuth2AuthorizationException error) {
+		TokenCacheListener.SkipReason reason = (error instanceof TokenEndpointBusyException)
+				? TokenCacheListener.SkipReason.BUSY
+				: TokenRequestErrors.isPermanent(error) ? TokenCacheListener.SkipReason.REJECTED
+						: TokenCacheListener.SkipReason.UNAVAILABLE;
+		if (logger.isDebugEnabled()) {
+			logger.debug("No token request for " + request.key() + ": its token endpoint is in backoff ("
+					+ reason.name().toLowerCase(Locale.ROOT) + ")");
+		}
+		this.listener.tokenRequestSkipped(request.key().registrationId(), request.key().kind(), reason);
 	}
 
 	/**

@@ -7,6 +7,7 @@ import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
+import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
@@ -22,6 +23,7 @@ import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 
 /**
  * An {@link OAuth2AuthorizedClientManager} that puts a {@link TokenCache} in front of a
@@ -50,6 +52,12 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * if none appears in twice the lease time. A background refresh that finds the lease
  * taken leaves the refresh to its holder.
  * <p>
+ * After a failed token request its endpoint is backed off from (see
+ * {@link TokenEndpointBackoff}): until the backoff ends, a miss fails at once with the
+ * error that says why, or is served its last usable token, and no token request is made.
+ * With a {@link #setBackoffStore(TokenEndpointBackoffStore) backoff store}, a wait the
+ * endpoint announced ({@code Retry-After}) is shared with the fleet.
+ * <p>
  * What it decides (hit, refresh due, miss, serving stale, what the delegate is asked) is
  * decided by the same policy as in {@link CachingReactiveOAuth2AuthorizedClientManager};
  * this class keeps only the blocking control flow.
@@ -76,6 +84,8 @@ public final class CachingOAuth2AuthorizedClientManager
 	private volatile OAuth2AuthorizedClientManager refreshDelegate;
 
 	private volatile @Nullable TokenFetchLock fetchLock;
+
+	private volatile @Nullable TokenEndpointBackoffStore backoffStore;
 
 	/**
 	 * Create a manager.
@@ -145,6 +155,26 @@ public final class CachingOAuth2AuthorizedClientManager
 	 */
 	public void setFetchLock(@Nullable TokenFetchLock fetchLock) {
 		this.fetchLock = fetchLock;
+	}
+
+	/**
+	 * Share the backoff from failing token endpoints with other managers, usually every
+	 * manager of the application; by default the manager has one of its own.
+	 * @param backoff the backoff
+	 * @since 0.2.0
+	 */
+	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
+		this.core.setBackoff(backoff);
+	}
+
+	/**
+	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
+	 * instances of a fleet, or not at all ({@code null}, the default).
+	 * @param backoffStore the store, usually the shared token cache itself
+	 * @since 0.2.0
+	 */
+	public void setBackoffStore(@Nullable TokenEndpointBackoffStore backoffStore) {
+		this.backoffStore = backoffStore;
 	}
 
 	/**
@@ -286,9 +316,41 @@ public final class CachingOAuth2AuthorizedClientManager
 			}
 			replacing = cached;
 		}
+		failFastIfBackingOff(request);
 		TokenFetchLock lock = this.fetchLock;
 		// If another instance is loading this key, its token reaches us through the cache.
 		return (lock != null) ? loadUnderLease(lock, request, replacing) : fetch(request, replacing);
+	}
+
+	/**
+	 * Fail at once while the token endpoint is backed off from, here or, for a wait it
+	 * announced, anywhere in the fleet. The store is read only when this instance knows
+	 * of no backoff, and only before a token request: a hit never reads it.
+	 */
+	private void failFastIfBackingOff(TokenRequest request) {
+		OAuth2AuthorizationException backoff = this.core.backingOff(request);
+		if (backoff != null) {
+			throw backoff;
+		}
+		TokenEndpointBackoffStore store = this.backoffStore;
+		String tokenUri = CachingCore.tokenUri(request);
+		if (store == null || tokenUri == null) {
+			return;
+		}
+		Duration remaining;
+		try {
+			remaining = store.busy(tokenUri);
+		}
+		catch (RuntimeException ex) {
+			this.core.cacheFailed("backoff", ex);
+			return;
+		}
+		if (remaining != null) {
+			OAuth2AuthorizationException busy = this.core.busyElsewhere(request, remaining);
+			if (busy != null) {
+				throw busy;
+			}
+		}
 	}
 
 	/**
@@ -383,14 +445,32 @@ public final class CachingOAuth2AuthorizedClientManager
 	 * {@code null} on a plain miss
 	 */
 	private @Nullable CachedToken fetch(TokenRequest request, @Nullable CachedToken replacing) {
+		// The backoff may have begun while this caller waited for another instance's lease.
+		OAuth2AuthorizationException backoff = this.core.backingOff(request);
+		if (backoff != null) {
+			throw backoff;
+		}
 		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
 		// A background refresh runs outside any servlet request.
 		OAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
-		OAuth2AuthorizedClient client = this.core.listener()
-			.tokenRequest(request.key().registrationId(), request.key().kind(), () -> manager.authorize(delegated));
+		OAuth2AuthorizedClient client;
+		try {
+			client = this.core.listener()
+				.tokenRequest(request.key().registrationId(), request.key().kind(), () -> manager.authorize(delegated));
+		}
+		catch (RuntimeException ex) {
+			Duration announced = this.core.tokenRequestFailed(request, ex);
+			TokenEndpointBackoffStore store = this.backoffStore;
+			String tokenUri = CachingCore.tokenUri(request);
+			if (announced != null && store != null && tokenUri != null) {
+				guarded("backoff", () -> store.publishBusy(tokenUri, announced));
+			}
+			throw ex;
+		}
 		if (client == null) {
 			return null;
 		}
+		this.core.tokenRequestSucceeded(request);
 		CachedToken token = this.core.fetched(request, client);
 		guarded("put", () -> this.cache.put(request.key(), token));
 		return token;
@@ -434,6 +514,15 @@ public final class CachingOAuth2AuthorizedClientManager
 	 */
 	boolean isRefreshing(TokenKey key) {
 		return this.core.isRefreshing(key);
+	}
+
+	/**
+	 * Return how many token endpoints this manager is backing off from now.
+	 * @return the number of endpoints in backoff
+	 * @since 0.2.0
+	 */
+	public int tokenEndpointsInBackoff() {
+		return this.core.backoff().endpointsInBackoff();
 	}
 
 	/**

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
@@ -33,6 +34,7 @@ import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClient
 import org.springframework.security.oauth2.client.registration.ClientRegistration;
 import org.springframework.security.oauth2.client.registration.ReactiveClientRegistrationRepository;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 
 /**
  * The reactive twin of {@link CachingOAuth2AuthorizedClientManager}: a
@@ -57,6 +59,11 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * as the blocking manager's (never on an event loop), and no thread waits for their
  * token request. A hit on an application key hands out the authorized client built for
  * the cached token, as the blocking manager does.
+ * <p>
+ * Token endpoints that fail are backed off from as in the blocking manager (see
+ * {@link TokenEndpointBackoff}), and with a
+ * {@link #setBackoffStore(ReactiveTokenEndpointBackoffStore) backoff store} a wait an
+ * endpoint announced is shared with the fleet.
  * <p>
  * What it decides is decided by the same policy as in
  * {@link CachingOAuth2AuthorizedClientManager}; this class keeps only the reactive control
@@ -92,6 +99,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	private volatile ReactiveOAuth2AuthorizedClientManager refreshDelegate;
 
 	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
+
+	private volatile @Nullable ReactiveTokenEndpointBackoffStore backoffStore;
 
 	// Where background refreshes are handed to the refresher from, off the event loop.
 	private volatile Scheduler handOff = Schedulers.boundedElastic();
@@ -143,6 +152,35 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	public void setFetchLock(@Nullable ReactiveTokenFetchLock fetchLock) {
 		this.fetchLock = fetchLock;
+	}
+
+	/**
+	 * Share the backoff from failing token endpoints with other managers, usually every
+	 * manager of the application; by default the manager has one of its own.
+	 * @param backoff the backoff
+	 * @since 0.2.0
+	 */
+	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
+		this.core.setBackoff(backoff);
+	}
+
+	/**
+	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
+	 * instances of a fleet, or not at all ({@code null}, the default).
+	 * @param backoffStore the store, usually the shared reactive token cache itself
+	 * @since 0.2.0
+	 */
+	public void setBackoffStore(@Nullable ReactiveTokenEndpointBackoffStore backoffStore) {
+		this.backoffStore = backoffStore;
+	}
+
+	/**
+	 * Return how many token endpoints this manager is backing off from now.
+	 * @return the number of endpoints in backoff
+	 * @since 0.2.0
+	 */
+	public int tokenEndpointsInBackoff() {
+		return this.core.backoff().endpointsInBackoff();
 	}
 
 	/**
@@ -371,11 +409,39 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 				}
 				replaced = cached;
 			}
-			ReactiveTokenFetchLock lock = this.fetchLock;
-			if (lock == null) {
-				return fetch(request, replaced);
-			}
-			return loadUnderLease(lock, new LeaseWait(lock.leaseTime(), System::nanoTime), request, replaced);
+			@Nullable CachedToken replacedToken = replaced;
+			return failFastIfBackingOff(request).then(Mono.defer(() -> {
+				ReactiveTokenFetchLock lock = this.fetchLock;
+				if (lock == null) {
+					return fetch(request, replacedToken);
+				}
+				return loadUnderLease(lock, new LeaseWait(lock.leaseTime(), System::nanoTime), request,
+						replacedToken);
+			}));
+		});
+	}
+
+	/**
+	 * Fail at once while the token endpoint is backed off from, here or, for a wait it
+	 * announced, anywhere in the fleet, as the blocking manager does. The store is read
+	 * only when this instance knows of no backoff, and only before a token request.
+	 */
+	private Mono<Void> failFastIfBackingOff(TokenRequest request) {
+		OAuth2AuthorizationException backoff = this.core.backingOff(request);
+		if (backoff != null) {
+			return Mono.error(backoff);
+		}
+		ReactiveTokenEndpointBackoffStore store = this.backoffStore;
+		String tokenUri = CachingCore.tokenUri(request);
+		if (store == null || tokenUri == null) {
+			return Mono.empty();
+		}
+		return Mono.defer(() -> store.busy(tokenUri)).onErrorResume((ex) -> {
+			this.core.cacheFailed("backoff", ex);
+			return Mono.empty();
+		}).flatMap((remaining) -> {
+			OAuth2AuthorizationException busy = this.core.busyElsewhere(request, remaining);
+			return (busy != null) ? Mono.<Void>error(busy) : Mono.<Void>empty();
 		});
 	}
 
@@ -427,13 +493,29 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * {@code null} on a plain miss
 	 */
 	private Mono<CachedToken> fetch(TokenRequest request, @Nullable CachedToken replacing) {
+		// The backoff may have begun while this caller waited for another instance's lease.
+		OAuth2AuthorizationException backoff = this.core.backingOff(request);
+		if (backoff != null) {
+			return Mono.error(backoff);
+		}
 		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
 		// A background refresh runs outside any web exchange.
 		ReactiveOAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
-		return observed(request.key(), manager.authorize(delegated)).flatMap((client) -> {
-			CachedToken token = this.core.fetched(request, client);
-			return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
-		});
+		return observed(request.key(), Mono.defer(() -> manager.authorize(delegated)))
+			.doOnNext((client) -> this.core.tokenRequestSucceeded(request))
+			.onErrorResume((ex) -> {
+				Duration announced = this.core.tokenRequestFailed(request, ex);
+				ReactiveTokenEndpointBackoffStore store = this.backoffStore;
+				String tokenUri = CachingCore.tokenUri(request);
+				if (announced == null || store == null || tokenUri == null) {
+					return Mono.error(ex);
+				}
+				return guarded("backoff", () -> store.publishBusy(tokenUri, announced)).then(Mono.error(ex));
+			})
+			.flatMap((client) -> {
+				CachedToken token = this.core.fetched(request, client);
+				return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
+			});
 	}
 
 	/**

@@ -1,8 +1,10 @@
 package dev.dexpace.tokencache.oauth2;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -38,8 +40,18 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
  * </table>
  * The number of scopes held is bounded; a scope whose backoff ended and that did not fail
  * again is forgotten.
+ * <p>
+ * A request that was already under way when a backoff began and then fails too does not
+ * lengthen it: only the request sent after a backoff ended moves it to its next step, so
+ * many callers failing at once (a thousand users whose token requests were in flight)
+ * count as one failure.
+ * <p>
+ * One instance is shared by every caching manager of an application (blocking, reactive,
+ * and each request-scoped decorator), so that they all stay off the same endpoint.
+ *
+ * @since 0.2.0
  */
-final class TokenEndpointBackoff {
+public final class TokenEndpointBackoff {
 
 	static final long FIRST_HEALING_MILLIS = 250;
 
@@ -58,6 +70,14 @@ final class TokenEndpointBackoff {
 	private final ConcurrentMap<Object, State> states = new ConcurrentHashMap<>();
 
 	private final LongSupplier clock;
+
+	/**
+	 * Create a backoff on a clock.
+	 * @param clock the clock that tells the current time
+	 */
+	public TokenEndpointBackoff(Clock clock) {
+		this(clock::millis);
+	}
 
 	/**
 	 * Create a backoff.
@@ -98,8 +118,10 @@ final class TokenEndpointBackoff {
 	 * @param tokenUri the token endpoint
 	 * @param key the key the token was requested for
 	 * @param failure what the request threw
+	 * @return how long the endpoint asked every caller to wait ({@code Retry-After}), for
+	 * the other instances of a fleet, or {@code null} when it did not
 	 */
-	void failed(String tokenUri, TokenKey key, Throwable failure) {
+	@Nullable Duration failed(String tokenUri, TokenKey key, Throwable failure) {
 		long now = this.clock.getAsLong();
 		Object scope;
 		long retryAfter = TokenRequestErrors.retryAfterMillis(failure, Instant.ofEpochMilli(now));
@@ -107,7 +129,7 @@ final class TokenEndpointBackoff {
 			scope = new EndpointScope(tokenUri);
 		}
 		else if (!TokenRequestErrors.isFromTheIdentityProvider(failure)) {
-			return;
+			return null;
 		}
 		else if (!TokenRequestErrors.isPermanent(failure)) {
 			scope = new EndpointScope(tokenUri);
@@ -121,17 +143,39 @@ final class TokenEndpointBackoff {
 		if (!this.states.containsKey(scope) && this.states.size() >= MAX_SCOPES) {
 			this.states.values().removeIf((state) -> now >= state.untilMillis());
 			if (this.states.size() >= MAX_SCOPES) {
-				return;
+				return (retryAfter > 0) ? Duration.ofMillis(retryAfter) : null;
 			}
 		}
 		this.states.compute(scope, (ignored, previous) -> {
+			if (previous != null && now < previous.untilMillis() && retryAfter <= 0) {
+				// Sent before this backoff began: it tells nothing new.
+				return previous;
+			}
 			int attempt = (previous != null) ? previous.attempt() + 1 : 0;
 			long wait = (retryAfter > 0) ? retryAfter
 					: delayMillis(healing ? FIRST_HEALING_MILLIS : FIRST_REJECTED_MILLIS, attempt);
 			return new State(now + wait, attempt, failure, retryAfter > 0);
 		});
+		return (retryAfter > 0) ? Duration.ofMillis(retryAfter) : null;
 	}
 
+	/**
+	 * Record that another instance of the fleet was asked by the endpoint to wait: every
+	 * key that uses it fails at once until then, as after a {@code Retry-After} here.
+	 * @param tokenUri the token endpoint
+	 * @param remaining how much longer the wait lasts
+	 */
+	void busyElsewhere(String tokenUri, Duration remaining) {
+		long now = this.clock.getAsLong();
+		Duration wait = (remaining.compareTo(TokenEndpointBusyException.MAX_RETRY_AFTER) > 0)
+				? TokenEndpointBusyException.MAX_RETRY_AFTER : remaining;
+		TokenEndpointBusyException failure = new TokenEndpointBusyException(
+				new OAuth2Error(OAuth2ErrorCodes.TEMPORARILY_UNAVAILABLE,
+						"The token endpoint asked another instance to wait", null),
+				wait);
+		this.states.merge(new EndpointScope(tokenUri), new State(now + wait.toMillis(), 0, failure, true),
+				(previous, shared) -> (previous.untilMillis() >= shared.untilMillis()) ? previous : shared);
+	}
 	/**
 	 * Record a token request that succeeded: it ends every backoff it was under.
 	 * @param tokenUri the token endpoint
@@ -147,18 +191,24 @@ final class TokenEndpointBackoff {
 	}
 
 	/**
-	 * Return how many token endpoints are in backoff now, for a gauge.
+	 * Return how many token endpoints are in backoff now, for a gauge: for every key that
+	 * uses them, or for a client of theirs.
 	 * @return the number of endpoints whose backoff has not ended
 	 */
-	int endpointsInBackoff() {
+	public int endpointsInBackoff() {
 		long now = this.clock.getAsLong();
-		return (int) this.states.entrySet()
+		return this.states.entrySet()
 			.stream()
 			.filter((entry) -> !(entry.getKey() instanceof TokenKey) && now < entry.getValue().untilMillis())
 			.map((entry) -> (entry.getKey() instanceof EndpointScope endpoint) ? endpoint.tokenUri()
 					: ((ClientScope) entry.getKey()).tokenUri())
-			.distinct()
-			.count();
+			.collect(Collectors.toSet())
+			.size();
+	}
+
+	@Override
+	public String toString() {
+		return "TokenEndpointBackoff[endpointsInBackoff=" + endpointsInBackoff() + "]";
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
@@ -55,7 +56,7 @@ import org.springframework.data.redis.core.types.Expiration;
  * @since 0.1.0
  */
 public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
-		implements ReactiveTokenCache, ReactiveTokenFetchLock, AutoCloseable {
+		implements ReactiveTokenCache, ReactiveTokenFetchLock, ReactiveTokenEndpointBackoffStore, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ReactiveRedisTokenCache.class);
 
@@ -66,6 +67,11 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 	private final Object connectionMonitor = new Object();
 
 	private volatile @Nullable ReactiveRedisConnection connection;
+
+	/**
+	 * The value of a published wait: only its time to live counts.
+	 */
+	private static final byte[] BUSY = { '1' };
 
 	private ReactiveRedisTokenCache(ReactiveRedisConnectionFactory connectionFactory, RedisCacheSettings settings) {
 		super(settings);
@@ -250,6 +256,36 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 						.then();
 					return Mono.just(lease);
 				});
+		});
+	}
+
+	/**
+	 * Publish the wait with {@code SET … PX}, as the blocking cache does.
+	 */
+	@Override
+	public Mono<Void> publishBusy(String tokenUri, Duration wait) {
+		return Mono.defer(() -> {
+			long waitMillis = wait.toMillis();
+			if (waitMillis <= 0) {
+				return Mono.empty();
+			}
+			ByteBuffer backoffKey = buffer(this.keys.backoffOf(tokenUri));
+			return guarded("backoff", (redis) -> redis.stringCommands()
+				.set(backoffKey, ByteBuffer.wrap(BUSY), Expiration.milliseconds(waitMillis), SetOption.upsert()))
+				.then();
+		});
+	}
+
+	/**
+	 * Read the wait as the key's {@code PTTL}, as the blocking cache does.
+	 */
+	@Override
+	public Mono<Duration> busy(String tokenUri) {
+		return Mono.defer(() -> {
+			ByteBuffer backoffKey = buffer(this.keys.backoffOf(tokenUri));
+			return guarded("backoff", (redis) -> redis.keyCommands().pTtl(backoffKey))
+				.filter((pttl) -> pttl > 0)
+				.map(Duration::ofMillis);
 		});
 	}
 

@@ -1,5 +1,9 @@
 package dev.dexpace.tokencache.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -22,8 +26,10 @@ import org.jspecify.annotations.Nullable;
  * one, and always 64 characters long), so the keys of registration {@code a} are told
  * from those of {@code a:b} by the length of what follows {@code a:}.
  * <p>
- * The fetch lease of a key is {@code <prefix>lock:<kind>:<registrationId>:<digest>}, and
- * invalidations are published on the channel {@code <prefix>invalidate}.
+ * The fetch lease of a key is {@code <prefix>lock:<kind>:<registrationId>:<digest>},
+ * invalidations are published on the channel {@code <prefix>invalidate}, and the wait a
+ * token endpoint announced ({@code Retry-After}) is {@code <prefix>backoff:<digest>}, the
+ * hex SHA-256 of its token URI.
  */
 final class RedisKeys {
 
@@ -85,6 +91,22 @@ final class RedisKeys {
 	 */
 	String lockOf(TokenKey key) {
 		return this.prefix + "lock:" + of(key).substring(this.prefix.length());
+	}
+
+	/**
+	 * Return the Redis key of the wait a token endpoint announced. It is not a token key:
+	 * {@link #parse(String)} rejects it.
+	 * @param tokenUri the token endpoint
+	 * @return the Redis key
+	 */
+	String backoffOf(String tokenUri) {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(tokenUri.getBytes(StandardCharsets.UTF_8));
+			return this.prefix + "backoff:" + HexFormat.of().formatHex(digest);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is not available", ex);
+		}
 	}
 
 	/**

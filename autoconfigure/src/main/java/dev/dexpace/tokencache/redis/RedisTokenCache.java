@@ -15,6 +15,7 @@ import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenCacheInspector;
+import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
@@ -79,7 +80,7 @@ import org.springframework.data.redis.core.ScanOptions;
  * @since 0.1.0
  */
 public final class RedisTokenCache extends AbstractRedisTokenCache
-		implements TokenCache, TokenFetchLock, TokenCacheInspector, AutoCloseable {
+		implements TokenCache, TokenFetchLock, TokenEndpointBackoffStore, TokenCacheInspector, AutoCloseable {
 
 	/**
 	 * The default key prefix.
@@ -98,6 +99,11 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 	private final CacheCommands commands;
 
 	private final RedisFaultGuard guard;
+
+	/**
+	 * The value of a published wait: only its time to live counts.
+	 */
+	private static final byte[] BUSY = { '1' };
 
 	private RedisTokenCache(RedisConnectionFactory connectionFactory, RedisCacheSettings settings) {
 		super(settings);
@@ -248,6 +254,32 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		}
 		return () -> this.guard.run("unlock",
 				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline));
+	}
+
+	/**
+	 * Publish the wait with {@code SET … PX}: Redis' clock ends it, whatever the clocks of
+	 * the instances say.
+	 */
+	@Override
+	public void publishBusy(String tokenUri, Duration wait) {
+		long waitMillis = wait.toMillis();
+		if (waitMillis <= 0) {
+			return;
+		}
+		String backoffKey = this.keys.backoffOf(tokenUri);
+		this.guard.run("backoff", (deadline) -> this.commands.set(backoffKey, BUSY, waitMillis, deadline));
+	}
+
+	/**
+	 * Read the wait as the key's {@code PTTL}.
+	 */
+	@Override
+	public @Nullable Duration busy(String tokenUri) {
+		String backoffKey = this.keys.backoffOf(tokenUri);
+		CacheCommands.ValueAndTtl read = this.guard.call("backoff",
+				(deadline) -> this.commands.getWithTtl(backoffKey, deadline));
+		return (read != null && read.value() != null && read.pttlMillis() > 0) ? Duration.ofMillis(read.pttlMillis())
+				: null;
 	}
 
 	/**

@@ -10,6 +10,8 @@ import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.SecretLeakDetector;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
@@ -42,7 +44,11 @@ class BadTokenResponseIT {
 	private final TokenKey key = TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
 			Set.of("api.read", "api.write"), null);
 
+	// The backoff after a failed token request ends when the test says so.
+	private final MovableClock backoffClock = new MovableClock(Instant.now());
+
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
+		.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 		.withPropertyValues("dexpace.token-cache.fallback-ttl=7m", "dexpace.token-cache.expiry-buffer=0s");
 
 	@AfterEach
@@ -108,7 +114,9 @@ class BadTokenResponseIT {
 			assertNoSecretIn(failure);
 			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
 			assertThat(this.idp.apiCalls()).isZero();
-			// The next call asks again: a bad response is not remembered either.
+			// The next call after the endpoint's backoff asks again: a bad response is not
+			// remembered either.
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			catchThrowableOfType(OAuth2AuthorizationException.class, () -> TokenCacheContexts.callApi(client, this.idp));
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});

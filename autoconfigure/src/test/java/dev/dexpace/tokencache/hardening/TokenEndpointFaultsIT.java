@@ -1,6 +1,7 @@
 package dev.dexpace.tokencache.hardening;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
 import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +37,11 @@ class TokenEndpointFaultsIT {
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
 
+	// The backoff after a failed token request ends when the test says so.
+	private final MovableClock backoffClock = new MovableClock(Instant.now());
+
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
+		.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 		.withPropertyValues("dexpace.token-cache.token-request-timeout=1s");
 
 	@AfterEach
@@ -50,6 +57,10 @@ class TokenEndpointFaultsIT {
 			OAuth2AuthorizationException failure = callFails(client);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("server_error");
 			assertThat(failure.getMessage()).contains("The token endpoint answered 500").doesNotContain("{");
+			// Until the backoff after the failure ends, a call fails at once.
+			assertThat(callFails(client)).isNotNull();
+			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			assertThat(this.idp.apiCalls()).isOne();
@@ -68,6 +79,10 @@ class TokenEndpointFaultsIT {
 				.singleElement()
 				.satisfies((busy) -> assertThat(((TokenEndpointBusyException) busy).getRetryAfter())
 					.isEqualTo(Duration.ofSeconds(30)));
+			// Until the backoff after the failure ends, a call fails at once.
+			assertThat(callFails(client)).isNotNull();
+			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
@@ -112,6 +127,10 @@ class TokenEndpointFaultsIT {
 			OAuth2AuthorizationException failure = callFails(client);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
 			assertThat(failure.getMessage()).contains("I/O error on the token request");
+			// Until the backoff after the failure ends, a call fails at once.
+			assertThat(callFails(client)).isNotNull();
+			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
@@ -132,6 +151,10 @@ class TokenEndpointFaultsIT {
 				assertThat(failure.getMessage()).contains("timed out");
 			});
 			assertThat(this.idp.tokenRequests()).isOne();
+			// Until the backoff after the failure ends, a call fails at once.
+			assertThat(callFails(client)).isNotNull();
+			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
@@ -150,6 +173,10 @@ class TokenEndpointFaultsIT {
 			assertThat(failures.values()).allSatisfy(
 					(failure) -> assertThat(failure).isInstanceOf(OAuth2AuthorizationException.class));
 			assertThat(this.idp.tokenRequests()).isOne();
+			// Until the backoff after the failure ends, a call fails at once.
+			assertThat(callFails(client)).isNotNull();
+			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
+			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});

@@ -1,9 +1,12 @@
 package dev.dexpace.tokencache.metrics;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import dev.dexpace.tokencache.autoconfigure.TokenCacheMetricsAutoConfiguration;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheObservationAutoConfiguration;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import io.micrometer.core.instrument.Meter;
@@ -32,6 +35,9 @@ class ReactiveTokenCacheMetricsIT {
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
 
+	// The backoff after a failed token request ends when the test says so.
+	private final MovableClock backoffClock = new MovableClock(Instant.now());
+
 	@AfterEach
 	void close() {
 		this.idp.close();
@@ -44,6 +50,7 @@ class ReactiveTokenCacheMetricsIT {
 					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
 					ObservationAutoConfiguration.class, TokenCacheMetricsAutoConfiguration.class,
 					TokenCacheObservationAutoConfiguration.class))
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				WebClient client = ReactiveTokenCacheContexts.webClient(context);
@@ -51,6 +58,7 @@ class ReactiveTokenCacheMetricsIT {
 				// 1. the identity provider fails: a miss and a failed token request
 				this.idp.failTokenRequests(1);
 				assertThatException().isThrownBy(() -> ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT));
+				this.backoffClock.advance(Duration.ofMinutes(1));
 				// 2. a miss and a token request, then two hits
 				for (int i = 0; i < 3; i++) {
 					ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);

@@ -1,7 +1,12 @@
 package dev.dexpace.tokencache.metrics;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.ObservabilityContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
@@ -12,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.security.oauth2.client.ClientAuthorizationException;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,9 +31,12 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class TokenCacheMetricsIT {
 
 	private static final Set<String> TAG_KEYS = Set.of("tier", "result", "cause", "operation", "registration",
-			"outcome", "error");
+			"outcome", "error", "reason");
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
+
+	// The backoff after a failed token request ends when the test says so.
+	private final MovableClock backoffClock = new MovableClock(Instant.now());
 
 	@AfterEach
 	void close() {
@@ -37,6 +46,7 @@ class TokenCacheMetricsIT {
 	@Test
 	void countsHitsMissesTokenRequestsA401AndAnEvictionBySizeExactly() {
 		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp))
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 			.withPropertyValues("dexpace.token-cache.max-system-tokens=1")
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -46,6 +56,7 @@ class TokenCacheMetricsIT {
 				this.idp.failTokenRequests(1);
 				assertThatExceptionOfType(ClientAuthorizationException.class)
 					.isThrownBy(() -> ObservabilityContexts.call(client, this.idp, "api"));
+				this.backoffClock.advance(Duration.ofMinutes(1));
 				// 2. a miss and a token request, then two hits
 				ObservabilityContexts.call(client, this.idp, "api");
 				ObservabilityContexts.call(client, this.idp, "api");
@@ -93,6 +104,34 @@ class TokenCacheMetricsIT {
 						}
 					}
 				}
+			});
+	}
+
+	@Test
+	void countsTokenRequestsSkippedDuringABackoffAndTheEndpointsInBackoff() {
+		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp))
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				RestClient client = TokenCacheContexts.restClient(context);
+				assertThat(registry.get(TokenEndpointBackoffMeterBinder.ENDPOINTS_IN_BACKOFF).gauge().value()).isZero();
+				this.idp.failTokenRequests(1, 503, Map.of("Retry-After", "30"));
+				for (int i = 0; i < 3; i++) {
+					assertThatExceptionOfType(OAuth2AuthorizationException.class)
+						.isThrownBy(() -> ObservabilityContexts.call(client, this.idp, "api"));
+				}
+				assertThat(this.idp.tokenRequests()).isOne();
+				assertThat(count(registry, TokenCacheMetrics.SKIPPED_REQUESTS, "tier", "system", "reason", "busy"))
+					.isEqualTo(2);
+				assertThat(count(registry, TokenCacheMetrics.SKIPPED_REQUESTS, "tier", "system", "reason",
+						"unavailable"))
+					.isZero();
+				assertThat(registry.get(TokenEndpointBackoffMeterBinder.ENDPOINTS_IN_BACKOFF).gauge().value())
+					.isEqualTo(1);
+				this.backoffClock.advance(Duration.ofSeconds(30));
+				assertThat(registry.get(TokenEndpointBackoffMeterBinder.ENDPOINTS_IN_BACKOFF).gauge().value()).isZero();
+				ObservabilityContexts.call(client, this.idp, "api");
+				assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			});
 	}
 

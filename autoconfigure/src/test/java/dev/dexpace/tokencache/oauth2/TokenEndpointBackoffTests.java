@@ -99,6 +99,40 @@ class TokenEndpointBackoffTests {
 		assertThat(this.backoff.check(IDP, READ)).isNull();
 	}
 
+	@Test
+	void requestsThatWereUnderWayWhenTheBackoffBeganDoNotLengthenIt() {
+		ResourceAccessException refused = new ResourceAccessException("Connection refused");
+		this.backoff.failed(IDP, READ, refused);
+		// A thousand users' requests that were sent before the first failure came back.
+		for (int i = 0; i < 1000; i++) {
+			this.backoff.failed(IDP, TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null), refused);
+		}
+		this.now.addAndGet(TokenEndpointBackoff.FIRST_HEALING_MILLIS);
+		assertThat(this.backoff.check(IDP, READ)).as("still the first, 250 ms step").isNull();
+	}
+
+	@Test
+	void aFailureTellsTheWaitTheEndpointAnnouncedAndOnlyThat() {
+		assertThat(this.backoff.failed(IDP, READ, busy(Duration.ofSeconds(30)))).isEqualTo(Duration.ofSeconds(30));
+		assertThat(this.backoff.failed(IDP, READ, oauth2("invalid_client"))).isNull();
+		assertThat(this.backoff.failed(OTHER_IDP, READ, new ResourceAccessException("Connection refused"))).isNull();
+	}
+
+	@Test
+	void aWaitAnotherInstanceWasAskedForKeepsEveryKeyOfTheEndpointOffUntilItEnds() {
+		this.backoff.busyElsewhere(IDP, Duration.ofSeconds(10));
+		OAuth2AuthorizationException error = this.backoff.check(IDP, OTHER_CLIENT);
+		assertThat(error).isInstanceOf(TokenEndpointBusyException.class);
+		assertThat(((TokenEndpointBusyException) error).getRetryAfter()).isEqualTo(Duration.ofSeconds(10));
+		assertThat(this.backoff.endpointsInBackoff()).isOne();
+		// A shorter wait read later does not cut the longer one short.
+		this.backoff.busyElsewhere(IDP, Duration.ofSeconds(1));
+		this.now.addAndGet(9_999);
+		assertThat(this.backoff.check(IDP, READ)).isNotNull();
+		this.now.addAndGet(1);
+		assertThat(this.backoff.check(IDP, READ)).isNull();
+	}
+
 	private static OAuth2AuthorizationException oauth2(String code) {
 		return new OAuth2AuthorizationException(new OAuth2Error(code, "from the identity provider", null));
 	}

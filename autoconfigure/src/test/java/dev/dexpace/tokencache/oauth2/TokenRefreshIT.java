@@ -128,6 +128,8 @@ class TokenRefreshIT {
 	@Test
 	void aTokenThatLeftTheCacheIsServedUntilItReallyExpiresWhileTheIdentityProviderFails() {
 		CachingOAuth2AuthorizedClientManager manager = manager(Duration.ZERO);
+		// The background retries wait in real time, and so does the backoff they honour.
+		manager.setTokenEndpointBackoff(new TokenEndpointBackoff(Clock.systemUTC()));
 		String first = token(manager);
 		// Out of the cache, not yet really expired.
 		moveToBeforeExpiry(Duration.ofSeconds(20));
@@ -189,6 +191,7 @@ class TokenRefreshIT {
 	@Test
 	void aHungIdentityProviderReleasesEveryWaitingCallerWithAnErrorAfterTheTimeout() {
 		TokenCacheContexts.runner(this.idp)
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.clock))
 			.withPropertyValues("dexpace.token-cache.token-request-timeout=300ms")
 			.run((context) -> {
 				OAuth2AuthorizedClientManager manager = context.getBean(OAuth2AuthorizedClientManager.class);
@@ -210,6 +213,8 @@ class TokenRefreshIT {
 					tokenResponses.countDown();
 					threads.shutdownNow();
 				}
+				// The first call after the backoff that followed the timeout gets a token.
+				this.clock.advance(Duration.ofMinutes(1));
 				assertThat(manager.authorize(request())).isNotNull();
 			});
 	}
