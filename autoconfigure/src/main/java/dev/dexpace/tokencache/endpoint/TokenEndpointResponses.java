@@ -120,6 +120,9 @@ final class TokenEndpointResponses {
 			code = switch (status.value()) {
 				case 400 -> OAuth2ErrorCodes.INVALID_REQUEST;
 				case 401 -> OAuth2ErrorCodes.INVALID_CLIENT;
+				// A client the endpoint refuses (disabled, or a gateway's block): it will
+				// refuse it again, as RFC 6749's unauthorized_client says.
+				case 403 -> OAuth2ErrorCodes.UNAUTHORIZED_CLIENT;
 				case 503 -> OAuth2ErrorCodes.TEMPORARILY_UNAVAILABLE;
 				default -> status.is5xxServerError() ? OAuth2ErrorCodes.SERVER_ERROR : INVALID_TOKEN_RESPONSE;
 			};
