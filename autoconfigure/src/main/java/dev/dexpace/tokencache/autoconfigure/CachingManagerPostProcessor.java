@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenKeyResolver;
@@ -45,7 +46,8 @@ final class CachingManagerPostProcessor extends DecoratingPostProcessor {
 				(OAuth2AuthorizedClientManager) bean, registrations, beanFactory.getBean(TokenCache.class),
 				beanFactory.getBean(TokenKeyResolver.class), lifetimeResolver, Clock.systemUTC());
 		if (SERVLET && bean instanceof DefaultOAuth2AuthorizedClientManager) {
-			caching.setRefreshDelegate(KeyedGrantManagers.blocking(registrations, properties, lifetimeResolver));
+			caching.setRefreshDelegate(KeyedGrantManagers.blocking(registrations, properties, lifetimeResolver,
+					beanFactory.getBean(DPoPRegistrations.class)));
 		}
 		properties.applyTo(caching, caching.getCache());
 		return caching;

@@ -2,6 +2,7 @@ package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Clock;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
 import dev.dexpace.tokencache.endpoint.TokenEndpoint;
 import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
@@ -49,9 +50,10 @@ final class KeyedGrantManagers {
 	}
 
 	static OAuth2AuthorizedClientManager blocking(ClientRegistrationRepository registrations,
-			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver) {
+			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
 		TokenEndpointClients clients = new TokenEndpointClients(
-				endpoint(properties, lifetimeResolver, RegistrationSettings.of(properties.getRegistration(), registrations)));
+				endpoint(properties, lifetimeResolver, RegistrationSettings.of(properties.getRegistration(), registrations)),
+				dpop);
 		TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
@@ -69,11 +71,11 @@ final class KeyedGrantManagers {
 
 	static ReactiveOAuth2AuthorizedClientManager reactive(ListableBeanFactory beanFactory,
 			ReactiveClientRegistrationRepository registrations, TokenCacheProperties properties,
-			TokenLifetimeResolver lifetimeResolver) {
+			TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
 		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(),
 				ReactiveClientRegistrations.source(beanFactory));
 		ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings));
+				endpoint(properties, lifetimeResolver, settings), dpop);
 		TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
 import dev.dexpace.tokencache.http.TokenCacheRestClientHttpServiceGroupConfigurer;
@@ -21,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -59,8 +61,21 @@ public final class TokenCacheAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	DefaultTokenKeyResolver tokenKeyResolver() {
-		return new DefaultTokenKeyResolver();
+	DefaultTokenKeyResolver tokenKeyResolver(DPoPRegistrations tokenCacheDPoPRegistrations) {
+		return new DefaultTokenKeyResolver(tokenCacheDPoPRegistrations::thumbprint);
+	}
+
+	/**
+	 * DPoP: which registrations bind their tokens to a key, and the keys (see
+	 * {@code docs/dpop.md}).
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	DPoPRegistrations tokenCacheDPoPRegistrations(TokenCacheProperties properties, ListableBeanFactory beanFactory,
+			ObjectProvider<SslBundles> sslBundles) {
+		return DPoPKeys.registrations(
+				RegistrationSettings.of(properties.getRegistration(), ReactiveClientRegistrations.source(beanFactory)),
+				sslBundles.getIfAvailable());
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -72,10 +87,10 @@ public final class TokenCacheAutoConfiguration {
 		CachingOAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
 				TokenCache tokenCache, TokenKeyResolver tokenKeyResolver, TokenLifetimeResolver tokenLifetimeResolver,
 				TokenCacheProperties properties, ListableBeanFactory beanFactory,
-				ApplicationEventPublisher eventPublisher) {
+				ApplicationEventPublisher eventPublisher, DPoPRegistrations dpop) {
 			Clock clock = Clock.systemUTC();
 			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(registrations, properties,
-					tokenLifetimeResolver);
+					tokenLifetimeResolver, dpop);
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					// Logins (authorization_code) and other grants the cache does not key get
 					// the manager Spring Security would have registered without this one.
@@ -112,9 +127,10 @@ public final class TokenCacheAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		TokenCacheClientHttpRequestInterceptor tokenCacheClientHttpRequestInterceptor(
-				OAuth2AuthorizedClientManager authorizedClientManager, TokenCacheProperties properties) {
+				OAuth2AuthorizedClientManager authorizedClientManager, TokenCacheProperties properties,
+				DPoPRegistrations dpop) {
 			return new TokenCacheClientHttpRequestInterceptor(authorizedClientManager,
-					properties.isRetryOnUnauthorized());
+					properties.isRetryOnUnauthorized(), dpop);
 		}
 
 		@Bean

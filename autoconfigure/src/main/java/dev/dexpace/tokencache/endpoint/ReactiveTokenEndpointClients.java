@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.endpoint;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -43,11 +44,9 @@ public final class ReactiveTokenEndpointClients {
 
 	private final TokenEndpointResponses responses;
 
-	private final WebClient webClient = WebClient.builder()
-		.exchangeStrategies(ExchangeStrategies.builder()
-			.codecs((codecs) -> codecs.defaultCodecs().enableLoggingRequestDetails(false))
-			.build())
-		.build();
+	private final DPoPRegistrations dpop;
+
+	private final WebClient webClient;
 
 	private final BodyExtractor<Mono<OAuth2AccessTokenResponse>, ReactiveHttpInputMessage> bodyExtractor;
 
@@ -56,7 +55,27 @@ public final class ReactiveTokenEndpointClients {
 	 * @param endpoint the token endpoint
 	 */
 	public ReactiveTokenEndpointClients(TokenEndpoint endpoint) {
+		this(endpoint, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create the clients of a token endpoint whose registrations may use DPoP.
+	 * @param endpoint the token endpoint
+	 * @param dpop which registrations send DPoP proofs, with which key
+	 */
+	public ReactiveTokenEndpointClients(TokenEndpoint endpoint, DPoPRegistrations dpop) {
 		this.endpoint = endpoint;
+		this.dpop = dpop;
+		WebClient.Builder builder = WebClient.builder()
+			.exchangeStrategies(ExchangeStrategies.builder()
+				.codecs((codecs) -> codecs.defaultCodecs().enableLoggingRequestDetails(false))
+				.build());
+		if (!dpop.isEmpty()) {
+			// DPoP: an identity provider may hand out a nonce on any response.
+			builder.filter((request, next) -> next.exchange(request)
+				.doOnNext((response) -> dpop.nonceReceived(request.url(), response.headers().asHttpHeaders())));
+		}
+		this.webClient = builder.build();
 		this.responses = endpoint.responses();
 		this.bodyExtractor = (inputMessage, context) -> read(inputMessage);
 	}
@@ -66,7 +85,7 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
-		return bounded(configure(new WebClientReactiveClientCredentialsTokenResponseClient()));
+		return bounded(dpop(configure(new WebClientReactiveClientCredentialsTokenResponseClient())));
 	}
 
 	/**
@@ -76,7 +95,7 @@ public final class ReactiveTokenEndpointClients {
 	public ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
 		WebClientReactiveTokenExchangeTokenResponseClient client = new WebClientReactiveTokenExchangeTokenResponseClient();
 		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
-		return bounded(configure(client));
+		return bounded(dpop(configure(client)));
 	}
 
 	/**
@@ -84,7 +103,7 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
-		return bounded(configure(new WebClientReactiveJwtBearerTokenResponseClient()));
+		return bounded(dpop(configure(new WebClientReactiveJwtBearerTokenResponseClient())));
 	}
 
 	private Mono<OAuth2AccessTokenResponse> read(ReactiveHttpInputMessage inputMessage) {
@@ -123,7 +142,30 @@ public final class ReactiveTokenEndpointClients {
 		client.setWebClient(this.webClient);
 		client.setBodyExtractor(this.bodyExtractor);
 		this.endpoint.authenticate(client::addParametersConverter);
+		if (!this.dpop.isEmpty()) {
+			client.addHeadersConverter(
+					(grantRequest) -> this.dpop.tokenRequestHeaders(grantRequest.getClientRegistration()));
+		}
 		return client;
+	}
+
+	/**
+	 * DPoP, as {@link TokenEndpointClients} sequences it: an identity provider that answers
+	 * {@code use_dpop_nonce} gets the request once more, its proof with the nonce the
+	 * answer carried; the token type is checked.
+	 */
+	private <R extends AbstractOAuth2AuthorizationGrantRequest> ReactiveOAuth2AccessTokenResponseClient<R> dpop(
+			ReactiveOAuth2AccessTokenResponseClient<R> client) {
+		if (this.dpop.isEmpty()) {
+			return client;
+		}
+		return (grantRequest) -> {
+			String registrationId = grantRequest.getClientRegistration().getRegistrationId();
+			return client.getTokenResponse(grantRequest)
+				.onErrorResume((ex) -> this.dpop.retryForNonce(registrationId, ex),
+						(ex) -> client.getTokenResponse(grantRequest))
+				.map((response) -> this.dpop.checked(registrationId, response));
+		};
 	}
 
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.util.List;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpInputMessage;
@@ -18,9 +19,13 @@ import org.springframework.http.converter.HttpMessageConverter;
 import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.security.oauth2.client.endpoint.AbstractOAuth2AuthorizationGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.AbstractRestClientOAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.JwtBearerGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.OAuth2AccessTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.OAuth2ClientCredentialsGrantRequest;
 import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientJwtBearerTokenResponseClient;
 import org.springframework.security.oauth2.client.endpoint.RestClientTokenExchangeTokenResponseClient;
+import org.springframework.security.oauth2.client.endpoint.TokenExchangeGrantRequest;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
 import org.springframework.web.client.RestClient;
@@ -38,12 +43,24 @@ public final class TokenEndpointClients {
 
 	private final RestClient restClient;
 
+	private final DPoPRegistrations dpop;
+
 	/**
 	 * Create the clients of a token endpoint.
 	 * @param endpoint the token endpoint
 	 */
 	public TokenEndpointClients(TokenEndpoint endpoint) {
+		this(endpoint, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create the clients of a token endpoint whose registrations may use DPoP.
+	 * @param endpoint the token endpoint
+	 * @param dpop which registrations send DPoP proofs, with which key
+	 */
+	public TokenEndpointClients(TokenEndpoint endpoint, DPoPRegistrations dpop) {
 		this.endpoint = endpoint;
+		this.dpop = dpop;
 		TokenEndpointResponses responses = endpoint.responses();
 		this.restClient = RedactedTokenRequests.of(RestClient.builder()
 			.configureMessageConverters((converters) -> {
@@ -59,6 +76,14 @@ public final class TokenEndpointClients {
 				catch (IOException ex) {
 					throw responses.transportFailed(ex);
 				}
+			})
+			// DPoP: an identity provider may hand out a nonce on any response.
+			.requestInterceptor((request, body, execution) -> {
+				ClientHttpResponse response = execution.execute(request, body);
+				if (!dpop.isEmpty()) {
+					dpop.nonceReceived(request.getURI(), response.getHeaders());
+				}
+				return response;
 			})
 			.defaultStatusHandler((status) -> !status.is2xxSuccessful(),
 					(request, response) -> failed(response, responses))
@@ -81,7 +106,7 @@ public final class TokenEndpointClients {
 	 * Return the client for the {@code client_credentials} grant.
 	 * @return the client
 	 */
-	public RestClientClientCredentialsTokenResponseClient clientCredentials() {
+	public OAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
 		return configure(new RestClientClientCredentialsTokenResponseClient());
 	}
 
@@ -89,7 +114,7 @@ public final class TokenEndpointClients {
 	 * Return the client for token exchange (RFC 8693).
 	 * @return the client
 	 */
-	public RestClientTokenExchangeTokenResponseClient tokenExchange() {
+	public OAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
 		RestClientTokenExchangeTokenResponseClient client = new RestClientTokenExchangeTokenResponseClient();
 		client.setParametersConverter(this.endpoint::tokenExchangeParameters);
 		return configure(client);
@@ -99,15 +124,41 @@ public final class TokenEndpointClients {
 	 * Return the client for the JWT bearer grant (RFC 7523).
 	 * @return the client
 	 */
-	public RestClientJwtBearerTokenResponseClient jwtBearer() {
+	public OAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
 		return configure(new RestClientJwtBearerTokenResponseClient());
 	}
 
-	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> C configure(
+	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> OAuth2AccessTokenResponseClient<T> configure(
 			C client) {
 		client.setRestClient(this.restClient);
 		this.endpoint.authenticate(client::addParametersConverter);
-		return client;
+		if (this.dpop.isEmpty()) {
+			return client;
+		}
+		client.addHeadersConverter((grantRequest) -> this.dpop.tokenRequestHeaders(grantRequest.getClientRegistration()));
+		return dpop(client);
+	}
+
+	/**
+	 * DPoP: an identity provider that answers {@code use_dpop_nonce} gets the request once
+	 * more, its proof with the nonce the answer carried; the token type is checked.
+	 */
+	private <T extends AbstractOAuth2AuthorizationGrantRequest> OAuth2AccessTokenResponseClient<T> dpop(
+			OAuth2AccessTokenResponseClient<T> client) {
+		return (grantRequest) -> {
+			String registrationId = grantRequest.getClientRegistration().getRegistrationId();
+			OAuth2AccessTokenResponse response;
+			try {
+				response = client.getTokenResponse(grantRequest);
+			}
+			catch (RuntimeException ex) {
+				if (!this.dpop.retryForNonce(registrationId, ex)) {
+					throw ex;
+				}
+				response = client.getTokenResponse(grantRequest);
+			}
+			return this.dpop.checked(registrationId, response);
+		};
 	}
 
 	/**
