@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * {@code htu}, a {@code jti} not seen before, and on the API {@code ath} of the token and
  * the thumbprint the token was bound to.
  */
-final class NonceDemandingServer implements AutoCloseable {
+public final class NonceDemandingServer implements AutoCloseable {
 
 	static final String IDP_NONCE = "idp-nonce-1";
 
@@ -55,7 +55,7 @@ final class NonceDemandingServer implements AutoCloseable {
 
 	private volatile String tokenType = "DPoP";
 
-	NonceDemandingServer() throws IOException {
+	public NonceDemandingServer() throws IOException {
 		this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
 		this.server.createContext("/token", this::token);
 		this.server.createContext("/api", this::api);
@@ -63,7 +63,7 @@ final class NonceDemandingServer implements AutoCloseable {
 		this.server.start();
 	}
 
-	String uri(String path) {
+	public String uri(String path) {
 		return "http://127.0.0.1:" + this.server.getAddress().getPort() + path;
 	}
 
@@ -181,19 +181,19 @@ final class NonceDemandingServer implements AutoCloseable {
 		}
 	}
 
-	int tokenRequests() {
+	public int tokenRequests() {
 		return this.tokenRequests.get();
 	}
 
-	int apiRequests() {
+	public int apiRequests() {
 		return this.apiRequests.get();
 	}
 
-	int apiAccepted() {
+	public int apiAccepted() {
 		return this.apiAccepted.get();
 	}
 
-	List<String> problems() {
+	public List<String> problems() {
 		return this.problems;
 	}
 
