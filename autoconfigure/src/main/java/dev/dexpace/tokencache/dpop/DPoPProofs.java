@@ -73,6 +73,13 @@ public final class DPoPProofs {
 
 	private final SecureRandom random = new SecureRandom();
 
+	/**
+	 * The {@code ath} of the token last proved: calls with a cached token hand in the same
+	 * {@code String} instance again and again, so an identity check spares the SHA-256
+	 * (and compares nothing of the token's content).
+	 */
+	private volatile @Nullable Ath lastAth;
+
 	private DPoPProofs(JWSAlgorithm algorithm, JWK key, JWSSigner signer, Clock clock) {
 		this.algorithm = algorithm;
 		this.signer = signer;
@@ -201,7 +208,7 @@ public final class DPoPProofs {
 		appendJsonText(claims, htu(uri));
 		claims.append("\",\"iat\":").append(this.clock.instant().getEpochSecond());
 		if (accessToken != null) {
-			claims.append(",\"ath\":\"").append(ath(accessToken)).append('"');
+			claims.append(",\"ath\":\"").append(cachedAth(accessToken)).append('"');
 		}
 		if (nonce != null) {
 			claims.append(",\"nonce\":\"");
@@ -219,6 +226,16 @@ public final class DPoPProofs {
 			// Nimbus' message names the algorithm and the failure, not the key.
 			throw new IllegalStateException("A DPoP proof could not be signed: " + ex.getMessage(), ex);
 		}
+	}
+
+	private String cachedAth(String accessToken) {
+		Ath last = this.lastAth;
+		if (last != null && last.token() == accessToken) {
+			return last.ath();
+		}
+		String ath = ath(accessToken);
+		this.lastAth = new Ath(accessToken, ath);
+		return ath;
 	}
 
 	private String jti() {
@@ -274,6 +291,18 @@ public final class DPoPProofs {
 				json.append(c);
 			}
 		}
+	}
+
+	/**
+	 * A token and its {@code ath}; never shown.
+	 */
+	private record Ath(String token, String ath) {
+
+		@Override
+		public String toString() {
+			return "Ath[<redacted>]";
+		}
+
 	}
 
 	@Override

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.dpop.NonceDemandingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -107,6 +108,11 @@ class RedisDPoPFleetIT {
 			assertThat(this.server.tokenRequests()).as("token requests: one for the nonce, one for the token")
 				.isEqualTo(2);
 			assertThat(this.raw.keys()).hasSize(1);
+			String thumbprint = a.getBean(DPoPRegistrations.class).thumbprint("idp");
+			assertThat(thumbprint).isEqualTo(b.getBean(DPoPRegistrations.class).thumbprint("idp"));
+			assertThat(new String(this.raw.get(this.raw.keys().get(0)), StandardCharsets.ISO_8859_1))
+				.as("the value records the thumbprint of the key")
+				.contains(thumbprint);
 			assertNoPrivateKeyInRedis();
 		}));
 	}
