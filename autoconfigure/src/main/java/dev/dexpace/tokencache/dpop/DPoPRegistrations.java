@@ -122,6 +122,19 @@ public final class DPoPRegistrations {
 	}
 
 	/**
+	 * Remember the nonce the response to a call of a registration carries, if the
+	 * registration uses DPoP.
+	 * @param registrationId the registration id
+	 * @param uri the URI of the call
+	 * @param headers the response headers
+	 */
+	public void nonceReceived(String registrationId, URI uri, HttpHeaders headers) {
+		if (this.bindings.containsKey(registrationId)) {
+			nonceReceived(uri, headers);
+		}
+	}
+
+	/**
 	 * Return whether a failed token request should be sent once more: the registration
 	 * uses DPoP and the identity provider answered {@code use_dpop_nonce} (its nonce is
 	 * already remembered by {@link #nonceReceived}).

@@ -77,7 +77,7 @@ final class BearerExchange {
 			}
 			call.discard(response);
 			response = call.send(authorization(registrationId, call, sent));
-			this.dpop.nonceReceived(call.uri(), call.headers(response));
+			this.dpop.nonceReceived(registrationId, call.uri(), call.headers(response));
 		}
 		if (!(this.manager instanceof CachingOAuth2AuthorizedClientManager caching)
 				|| !UnauthorizedResponses.tokenRejected(call.status(response), call.headers(response))) {
@@ -103,7 +103,7 @@ final class BearerExchange {
 		}
 		call.discard(response);
 		R retried = call.send(authorization(registrationId, call, renewed.getAccessToken()));
-		this.dpop.nonceReceived(call.uri(), call.headers(retried));
+		this.dpop.nonceReceived(registrationId, call.uri(), call.headers(retried));
 		return retried;
 	}
 

@@ -157,7 +157,7 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 			OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken sent, ClientResponse response,
 			@Nullable ReplayableBody recorded) {
 		String registrationId = authorizeRequest.getClientRegistrationId();
-		this.dpop.nonceReceived(request.url(), response.headers().asHttpHeaders());
+		this.dpop.nonceReceived(registrationId, request.url(), response.headers().asHttpHeaders());
 		if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
 				|| !UnauthorizedResponses.tokenRejected(response.statusCode(), response.headers().asHttpHeaders())) {
 			return Mono.just(response);
@@ -182,7 +182,8 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 				.then(next.exchange(ClientRequest.from(authorized(registrationId, request, renewed.getAccessToken()))
 					.body(again)
 					.build()))
-				.doOnNext((retried) -> this.dpop.nonceReceived(request.url(), retried.headers().asHttpHeaders())))
+				.doOnNext((retried) -> this.dpop.nonceReceived(registrationId, request.url(),
+						retried.headers().asHttpHeaders())))
 			.switchIfEmpty(Mono.just(response));
 	}
 
