@@ -47,7 +47,8 @@ public record TokenCacheEntry(String registrationId, TokenKind kind, Set<String>
 
 	/**
 	 * Return the digest that identifies a key: the hex SHA-256 of its registration id,
-	 * client digest, scopes, audience and subject digest. Shows nothing of the subject.
+	 * client digest, scopes, audience, subject digest and, for a bound token, key thumbprint.
+	 * Shows nothing of the subject.
 	 * @param key the key
 	 * @return the digest, 64 hex characters
 	 */
@@ -55,8 +56,10 @@ public record TokenCacheEntry(String registrationId, TokenKind kind, Set<String>
 		String subject = (key.subjectDigest() != null) ? key.subjectDigest() : "";
 		String audience = (key.audience() != null) ? key.audience() : "";
 		// NUL separates the parts: none of them can contain it, so two keys never collide.
+		// A bound token's key adds its thumbprint; a bearer token's digest stays what it was.
+		String thumbprint = (key.keyThumbprint() != null) ? "\0" + key.keyThumbprint() : "";
 		return TokenKey.digest(key.registrationId() + '\0' + key.clientDigest() + '\0' + String.join(" ", key.scopes())
-				+ '\0' + audience + '\0' + subject);
+				+ '\0' + audience + '\0' + subject + thumbprint);
 	}
 
 }

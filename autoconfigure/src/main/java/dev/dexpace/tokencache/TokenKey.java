@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The key of a cached token: registration id, a {@link #clientDigest(String, String)
  * digest of the client's identity}, {@link TokenKind kind}, sorted scopes, audience and,
- * for {@link TokenKind#USER USER} keys, a SHA-256 digest of the subject. A key never holds
+ * for {@link TokenKind#USER USER} keys, a SHA-256 digest of the subject, and for
+ * sender-constrained (DPoP) tokens the JWK thumbprint of the key they are bound to, so
+ * that instances with different keys never share a bound token. A key never holds
  * a raw token or a user name, so it is safe to log and to use as a Redis key.
  * <p>
  * The client digest says to whom and by whom a token was issued (client id and token
@@ -42,6 +44,8 @@ public final class TokenKey {
 
 	private final @Nullable String subjectDigest;
 
+	private final @Nullable String keyThumbprint;
+
 	private final int hash;
 
 	/**
@@ -58,6 +62,24 @@ public final class TokenKey {
 	 */
 	public TokenKey(String registrationId, String clientDigest, TokenKind kind, List<String> scopes,
 			@Nullable String audience, @Nullable String subjectDigest) {
+		this(registrationId, clientDigest, kind, scopes, audience, subjectDigest, null);
+	}
+
+	/**
+	 * Create a key for a token bound to a key.
+	 * @param registrationId the client registration id
+	 * @param clientDigest the digest of the client's identity, see
+	 * {@link #clientDigest(String, String)}
+	 * @param kind whether the token belongs to the application or to a user
+	 * @param scopes the requested scopes; kept sorted and without duplicates
+	 * @param audience the requested audience, or {@code null}
+	 * @param subjectDigest the hex SHA-256 digest of the subject, {@code null} for system
+	 * keys
+	 * @param keyThumbprint the JWK thumbprint of the key the token is bound to (DPoP), or
+	 * {@code null} for a bearer token
+	 */
+	public TokenKey(String registrationId, String clientDigest, TokenKind kind, List<String> scopes,
+			@Nullable String audience, @Nullable String subjectDigest, @Nullable String keyThumbprint) {
 		Objects.requireNonNull(registrationId, "registrationId must not be null");
 		Objects.requireNonNull(clientDigest, "clientDigest must not be null");
 		Objects.requireNonNull(kind, "kind must not be null");
@@ -74,7 +96,9 @@ public final class TokenKey {
 		// An empty audience asks for no audience: one key for both, in memory as in Redis.
 		this.audience = (audience != null && audience.isEmpty()) ? null : audience;
 		this.subjectDigest = subjectDigest;
-		this.hash = Objects.hash(registrationId, clientDigest, kind, this.scopes, this.audience, subjectDigest);
+		this.keyThumbprint = keyThumbprint;
+		this.hash = Objects.hash(registrationId, clientDigest, kind, this.scopes, this.audience, subjectDigest,
+				keyThumbprint);
 	}
 
 	/**
@@ -126,6 +150,27 @@ public final class TokenKey {
 		return this.subjectDigest;
 	}
 
+	/**
+	 * Return the JWK thumbprint of the key the token is bound to.
+	 * @return the thumbprint, {@code null} for a bearer token
+	 */
+	public @Nullable String keyThumbprint() {
+		return this.keyThumbprint;
+	}
+
+	/**
+	 * Return this key for a token bound to the given key.
+	 * @param thumbprint the JWK thumbprint of the key, or {@code null} for a bearer token
+	 * @return the key
+	 */
+	public TokenKey withKeyThumbprint(@Nullable String thumbprint) {
+		if (Objects.equals(thumbprint, this.keyThumbprint)) {
+			return this;
+		}
+		return new TokenKey(this.registrationId, this.clientDigest, this.kind, this.scopes, this.audience,
+				this.subjectDigest, thumbprint);
+	}
+
 	@Override
 	public boolean equals(@Nullable Object other) {
 		if (this == other) {
@@ -135,7 +180,8 @@ public final class TokenKey {
 				&& this.registrationId.equals(that.registrationId) && this.clientDigest.equals(that.clientDigest)
 				&& this.scopes.equals(that.scopes)
 				&& Objects.equals(this.audience, that.audience)
-				&& Objects.equals(this.subjectDigest, that.subjectDigest);
+				&& Objects.equals(this.subjectDigest, that.subjectDigest)
+				&& Objects.equals(this.keyThumbprint, that.keyThumbprint);
 	}
 
 	@Override
@@ -147,7 +193,8 @@ public final class TokenKey {
 	public String toString() {
 		return "TokenKey[registrationId=" + this.registrationId + ", clientDigest=" + this.clientDigest + ", kind="
 				+ this.kind + ", scopes=" + this.scopes
-				+ ", audience=" + this.audience + ", subjectDigest=" + this.subjectDigest + "]";
+				+ ", audience=" + this.audience + ", subjectDigest=" + this.subjectDigest
+				+ ((this.keyThumbprint != null) ? ", keyThumbprint=" + this.keyThumbprint : "") + "]";
 	}
 
 	/**

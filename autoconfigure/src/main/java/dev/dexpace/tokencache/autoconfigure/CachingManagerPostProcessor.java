@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
@@ -46,7 +47,8 @@ final class CachingManagerPostProcessor extends DecoratingPostProcessor {
 				(OAuth2AuthorizedClientManager) bean, registrations, beanFactory.getBean(TokenCache.class),
 				beanFactory.getBean(TokenKeyResolver.class), lifetimeResolver, Clock.systemUTC());
 		if (SERVLET && bean instanceof DefaultOAuth2AuthorizedClientManager) {
-			caching.setRefreshDelegate(KeyedGrantManagers.blocking(beanFactory, registrations, properties, lifetimeResolver));
+			caching.setRefreshDelegate(KeyedGrantManagers.blocking(beanFactory, registrations, properties,
+					lifetimeResolver, beanFactory.getBean(DPoPRegistrations.class)));
 		}
 		properties.applyTo(caching, caching.getCache());
 		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);

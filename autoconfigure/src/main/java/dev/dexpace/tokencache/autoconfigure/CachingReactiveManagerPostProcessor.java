@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
@@ -42,7 +43,8 @@ final class CachingReactiveManagerPostProcessor extends DecoratingPostProcessor 
 				beanFactory.getBean(TokenKeyResolver.class), lifetimeResolver, Clock.systemUTC());
 		if (bean instanceof DefaultReactiveOAuth2AuthorizedClientManager) {
 			caching.setRefreshDelegate(
-					KeyedGrantManagers.reactive(beanFactory, registrations, properties, lifetimeResolver));
+					KeyedGrantManagers.reactive(beanFactory, registrations, properties, lifetimeResolver,
+						beanFactory.getBean(DPoPRegistrations.class)));
 		}
 		properties.applyTo(caching, cache);
 		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);

@@ -2,6 +2,7 @@ package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Clock;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
 import dev.dexpace.tokencache.endpoint.TokenEndpoint;
 import dev.dexpace.tokencache.endpoint.TokenEndpointClients;
@@ -71,13 +72,13 @@ final class KeyedGrantManagers {
 	}
 
 	static OAuth2AuthorizedClientManager blocking(BeanFactory beanFactory, ClientRegistrationRepository registrations,
-			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver) {
+			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
 		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
 		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
 		ClientAssertions assertions = new ClientAssertions(transports, settings);
 		validate(registrations, transports, assertions);
 		TokenEndpointClients clients = new TokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings, assertions), transports::requestFactory);
+				endpoint(properties, lifetimeResolver, settings, assertions), transports::requestFactory, dpop);
 		TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
@@ -95,14 +96,14 @@ final class KeyedGrantManagers {
 
 	static ReactiveOAuth2AuthorizedClientManager reactive(ListableBeanFactory beanFactory,
 			ReactiveClientRegistrationRepository registrations, TokenCacheProperties properties,
-			TokenLifetimeResolver lifetimeResolver) {
+			TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
 		Object source = ReactiveClientRegistrations.source(beanFactory);
 		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), source);
 		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
 		ClientAssertions assertions = new ClientAssertions(transports, settings);
 		validate(source, transports, assertions);
 		ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings, assertions), transports::connector);
+				endpoint(properties, lifetimeResolver, settings, assertions), transports::connector, dpop);
 		TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheExchangeFilterFunction;
 import dev.dexpace.tokencache.http.TokenCacheWebClientHttpServiceGroupConfigurer;
@@ -64,11 +65,11 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		CachingReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager(ListableBeanFactory beanFactory,
 				ReactiveTokenCache tokenCache, TokenKeyResolver tokenKeyResolver,
 				TokenLifetimeResolver tokenLifetimeResolver, TokenCacheProperties properties,
-				TokenEndpointBackoff tokenEndpointBackoff) {
+				TokenEndpointBackoff tokenEndpointBackoff, DPoPRegistrations dpop) {
 			Clock clock = Clock.systemUTC();
 			ReactiveClientRegistrationRepository registrations = ReactiveClientRegistrations.of(beanFactory);
 			ReactiveOAuth2AuthorizedClientManager delegate = KeyedGrantManagers.reactive(beanFactory, registrations,
-					properties, tokenLifetimeResolver);
+					properties, tokenLifetimeResolver, dpop);
 			CachingReactiveOAuth2AuthorizedClientManager manager = new CachingReactiveOAuth2AuthorizedClientManager(
 					// Logins (authorization_code) and other grants the cache does not key get
 					// the manager Spring Security would have registered without this one.
@@ -108,9 +109,9 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		@ConditionalOnMissingBean
 		TokenCacheExchangeFilterFunction tokenCacheExchangeFilterFunction(
 				ReactiveOAuth2AuthorizedClientManager reactiveAuthorizedClientManager,
-				TokenCacheProperties properties) {
+				TokenCacheProperties properties, DPoPRegistrations dpop) {
 			return new TokenCacheExchangeFilterFunction(reactiveAuthorizedClientManager,
-					properties.isRetryOnUnauthorized());
+					properties.isRetryOnUnauthorized(), dpop);
 		}
 
 		@Bean

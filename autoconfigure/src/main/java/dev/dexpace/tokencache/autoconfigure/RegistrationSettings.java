@@ -126,6 +126,30 @@ final class RegistrationSettings {
 		return (settings != null) ? settings.getSubjectTokenType() : TokenCacheProperties.ACCESS_TOKEN_TYPE;
 	}
 
+	/**
+	 * Return the configured settings by registration id where the registrations are
+	 * known, by configured key otherwise.
+	 * @return the settings
+	 */
+	Map<String, TokenCacheProperties.Registration> byRegistrationId() {
+		return (this.resolved != null) ? this.resolved : this.configured;
+	}
+
+	/**
+	 * Return the configured key of a registration's settings, for messages.
+	 * @param registrationId the registration id
+	 * @return the key
+	 */
+	String keyOf(String registrationId) {
+		TokenCacheProperties.Registration settings = get(registrationId);
+		for (Map.Entry<String, TokenCacheProperties.Registration> entry : this.configured.entrySet()) {
+			if (entry.getValue() == settings) {
+				return entry.getKey();
+			}
+		}
+		return registrationId;
+	}
+
 	private static String registrationIdOf(String key, Collection<String> registrationIds) {
 		String uniform = uniform(key);
 		List<String> candidates = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.autoconfigure;
 import java.time.Clock;
 
 import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.http.TokenCacheClientHttpRequestInterceptor;
 import dev.dexpace.tokencache.http.TokenCacheRestClientHttpServiceGroupConfigurer;
@@ -22,6 +23,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -60,8 +62,21 @@ public final class TokenCacheAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	DefaultTokenKeyResolver tokenKeyResolver() {
-		return new DefaultTokenKeyResolver();
+	DefaultTokenKeyResolver tokenKeyResolver(DPoPRegistrations tokenCacheDPoPRegistrations) {
+		return new DefaultTokenKeyResolver(tokenCacheDPoPRegistrations::thumbprint);
+	}
+
+	/**
+	 * DPoP: which registrations bind their tokens to a key, and the keys (see
+	 * {@code docs/dpop.md}).
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	DPoPRegistrations tokenCacheDPoPRegistrations(TokenCacheProperties properties, ListableBeanFactory beanFactory,
+			ObjectProvider<SslBundles> sslBundles) {
+		return DPoPKeys.registrations(
+				RegistrationSettings.of(properties.getRegistration(), ReactiveClientRegistrations.source(beanFactory)),
+				sslBundles.getIfAvailable());
 	}
 
 	/**
@@ -83,10 +98,10 @@ public final class TokenCacheAutoConfiguration {
 		CachingOAuth2AuthorizedClientManager authorizedClientManager(ClientRegistrationRepository registrations,
 				TokenCache tokenCache, TokenKeyResolver tokenKeyResolver, TokenLifetimeResolver tokenLifetimeResolver,
 				TokenCacheProperties properties, TokenEndpointBackoff tokenEndpointBackoff,
-				ListableBeanFactory beanFactory, ApplicationEventPublisher eventPublisher) {
+				ListableBeanFactory beanFactory, ApplicationEventPublisher eventPublisher, DPoPRegistrations dpop) {
 			Clock clock = Clock.systemUTC();
 			OAuth2AuthorizedClientManager delegate = KeyedGrantManagers.blocking(beanFactory, registrations, properties,
-					tokenLifetimeResolver);
+					tokenLifetimeResolver, dpop);
 			CachingOAuth2AuthorizedClientManager manager = new CachingOAuth2AuthorizedClientManager(delegate,
 					// Logins (authorization_code) and other grants the cache does not key get
 					// the manager Spring Security would have registered without this one.
@@ -124,9 +139,10 @@ public final class TokenCacheAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		TokenCacheClientHttpRequestInterceptor tokenCacheClientHttpRequestInterceptor(
-				OAuth2AuthorizedClientManager authorizedClientManager, TokenCacheProperties properties) {
+				OAuth2AuthorizedClientManager authorizedClientManager, TokenCacheProperties properties,
+				DPoPRegistrations dpop) {
 			return new TokenCacheClientHttpRequestInterceptor(authorizedClientManager,
-					properties.isRetryOnUnauthorized());
+					properties.isRetryOnUnauthorized(), dpop);
 		}
 
 		@Bean

@@ -577,6 +577,78 @@ public class TokenCacheProperties implements InitializingBean {
 			return this.clientAssertion;
 		}
 
+		/**
+		 * DPoP (RFC 9449): tokens bound to a key of the application.
+		 */
+		private final Dpop dpop = new Dpop();
+
+		public Dpop getDpop() {
+			return this.dpop;
+		}
+
+	}
+
+	/**
+	 * DPoP settings of one registration.
+	 */
+	public static final class Dpop {
+
+		/**
+		 * Whether token requests carry a DPoP proof and calls send the bound token as
+		 * "Authorization: DPoP" with a proof for each call.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Name of the SSL bundle whose key signs the proofs (the bundle's key alias, or its
+		 * only key), so that every instance of a fleet has the same key and shares bound
+		 * tokens. When not set, each instance generates a key at start-up.
+		 */
+		private @Nullable String sslBundle;
+
+		/**
+		 * JWS algorithm of the proofs: ES256, ES384, ES512, PS256, PS384, PS512 or RS256.
+		 */
+		private String algorithm = "ES256";
+
+		/**
+		 * Whether a bearer token is accepted when the identity provider does not bind the
+		 * token to the key (answers a token_type other than DPoP).
+		 */
+		private boolean allowBearer;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getSslBundle() {
+			return this.sslBundle;
+		}
+
+		public void setSslBundle(@Nullable String sslBundle) {
+			this.sslBundle = sslBundle;
+		}
+
+		public String getAlgorithm() {
+			return this.algorithm;
+		}
+
+		public void setAlgorithm(String algorithm) {
+			this.algorithm = algorithm;
+		}
+
+		public boolean isAllowBearer() {
+			return this.allowBearer;
+		}
+
+		public void setAllowBearer(boolean allowBearer) {
+			this.allowBearer = allowBearer;
+		}
+
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -51,6 +52,8 @@ public final class ReactiveTokenEndpointClients {
 
 	private final TokenEndpointResponses responses;
 
+	private final DPoPRegistrations dpop;
+
 	private final Function<String, Mono<ClientHttpConnector>> connectors;
 
 	private final WebClient defaultWebClient;
@@ -81,7 +84,21 @@ public final class ReactiveTokenEndpointClients {
 	 */
 	public ReactiveTokenEndpointClients(TokenEndpoint endpoint,
 			Function<String, @Nullable ClientHttpConnector> connectors) {
+		this(endpoint, connectors, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create the clients of a token endpoint that connect through the connector of each
+	 * client registration and whose registrations may use DPoP (RFC 9449).
+	 * @param endpoint the token endpoint
+	 * @param connectors the connector of a registration id, asked once per registration,
+	 * or {@code null} for WebClient's default
+	 * @param dpop which registrations send DPoP proofs, with which key
+	 */
+	public ReactiveTokenEndpointClients(TokenEndpoint endpoint,
+			Function<String, @Nullable ClientHttpConnector> connectors, DPoPRegistrations dpop) {
 		this.endpoint = endpoint;
+		this.dpop = dpop;
 		this.responses = endpoint.responses();
 		this.bodyExtractor = (inputMessage, context) -> read(inputMessage);
 		this.defaultWebClient = webClient(null);
@@ -101,13 +118,19 @@ public final class ReactiveTokenEndpointClients {
 		};
 	}
 
-	private static WebClient webClient(@Nullable ClientHttpConnector connector) {
+	private WebClient webClient(@Nullable ClientHttpConnector connector) {
 		WebClient.Builder builder = WebClient.builder()
 			.exchangeStrategies(ExchangeStrategies.builder()
 				.codecs((codecs) -> codecs.defaultCodecs().enableLoggingRequestDetails(false))
 				.build());
 		if (connector != null) {
 			builder.clientConnector(connector);
+		}
+		DPoPRegistrations dpop = this.dpop;
+		if (!dpop.isEmpty()) {
+			// DPoP: an identity provider may hand out a nonce on any response.
+			builder.filter((request, next) -> next.exchange(request)
+				.doOnNext((response) -> dpop.nonceReceived(request.url(), response.headers().asHttpHeaders())));
 		}
 		return builder.build();
 	}
@@ -117,8 +140,8 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentials() {
-		return bounded(routed((webClient) -> configure(new WebClientReactiveClientCredentialsTokenResponseClient(),
-				webClient)));
+		return bounded(dpop(routed((webClient) -> configure(
+				new WebClientReactiveClientCredentialsTokenResponseClient(), webClient))));
 	}
 
 	/**
@@ -126,11 +149,11 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchange() {
-		return bounded(routed((webClient) -> {
+		return bounded(dpop(routed((webClient) -> {
 			WebClientReactiveTokenExchangeTokenResponseClient client = new WebClientReactiveTokenExchangeTokenResponseClient();
 			client.setParametersConverter(this.endpoint::tokenExchangeParameters);
 			return configure(client, webClient);
-		}));
+		})));
 	}
 
 	/**
@@ -138,8 +161,8 @@ public final class ReactiveTokenEndpointClients {
 	 * @return the client
 	 */
 	public ReactiveOAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearer() {
-		return bounded(
-				routed((webClient) -> configure(new WebClientReactiveJwtBearerTokenResponseClient(), webClient)));
+		return bounded(dpop(
+				routed((webClient) -> configure(new WebClientReactiveJwtBearerTokenResponseClient(), webClient))));
 	}
 
 	/**
@@ -150,7 +173,7 @@ public final class ReactiveTokenEndpointClients {
 			Function<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clientOf) {
 		Map<WebClient, ReactiveOAuth2AccessTokenResponseClient<T>> clients = new ConcurrentHashMap<>();
 		return (grantRequest) -> this.connectors.apply(grantRequest.getClientRegistration().getRegistrationId())
-			.map((connector) -> this.webClients.computeIfAbsent(connector, ReactiveTokenEndpointClients::webClient))
+			.map((connector) -> this.webClients.computeIfAbsent(connector, this::webClient))
 			.defaultIfEmpty(this.defaultWebClient)
 			.flatMap((webClient) -> clients.computeIfAbsent(webClient, clientOf).getTokenResponse(grantRequest));
 	}
@@ -191,7 +214,30 @@ public final class ReactiveTokenEndpointClients {
 		client.setWebClient(webClient);
 		client.setBodyExtractor(this.bodyExtractor);
 		this.endpoint.authenticate(client::addParametersConverter);
+		if (!this.dpop.isEmpty()) {
+			client.addHeadersConverter(
+					(grantRequest) -> this.dpop.tokenRequestHeaders(grantRequest.getClientRegistration()));
+		}
 		return client;
+	}
+
+	/**
+	 * DPoP, as {@link TokenEndpointClients} sequences it: an identity provider that answers
+	 * {@code use_dpop_nonce} gets the request once more, its proof with the nonce the
+	 * answer carried; the token type is checked.
+	 */
+	private <R extends AbstractOAuth2AuthorizationGrantRequest> ReactiveOAuth2AccessTokenResponseClient<R> dpop(
+			ReactiveOAuth2AccessTokenResponseClient<R> client) {
+		if (this.dpop.isEmpty()) {
+			return client;
+		}
+		return (grantRequest) -> {
+			String registrationId = grantRequest.getClientRegistration().getRegistrationId();
+			return client.getTokenResponse(grantRequest)
+				.onErrorResume((ex) -> this.dpop.retryForNonce(registrationId, ex),
+						(ex) -> client.getTokenResponse(grantRequest))
+				.map((response) -> this.dpop.checked(registrationId, response));
+		};
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpInputMessage;
@@ -46,6 +47,8 @@ public final class TokenEndpointClients {
 
 	private final TokenEndpointResponses responses;
 
+	private final DPoPRegistrations dpop;
+
 	private final Function<String, ClientHttpRequestFactory> requestFactories;
 
 	private final Map<ClientHttpRequestFactory, RestClient> restClients = new ConcurrentHashMap<>();
@@ -74,7 +77,21 @@ public final class TokenEndpointClients {
 	 * registration; its timeouts should not exceed the endpoint's
 	 */
 	public TokenEndpointClients(TokenEndpoint endpoint, Function<String, ClientHttpRequestFactory> requestFactories) {
+		this(endpoint, requestFactories, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create the clients of a token endpoint that connect through the request factory of
+	 * each client registration and whose registrations may use DPoP (RFC 9449).
+	 * @param endpoint the token endpoint
+	 * @param requestFactories the request factory of a registration id, asked once per
+	 * registration; its timeouts should not exceed the endpoint's
+	 * @param dpop which registrations send DPoP proofs, with which key
+	 */
+	public TokenEndpointClients(TokenEndpoint endpoint, Function<String, ClientHttpRequestFactory> requestFactories,
+			DPoPRegistrations dpop) {
 		this.endpoint = endpoint;
+		this.dpop = dpop;
 		this.responses = endpoint.responses();
 		Map<String, ClientHttpRequestFactory> byRegistration = new ConcurrentHashMap<>();
 		this.requestFactories = (registrationId) -> byRegistration.computeIfAbsent(registrationId, requestFactories);
@@ -96,6 +113,14 @@ public final class TokenEndpointClients {
 				catch (IOException ex) {
 					throw responses.transportFailed(ex);
 				}
+			})
+			// DPoP: an identity provider may hand out a nonce on any response.
+			.requestInterceptor((request, body, execution) -> {
+				ClientHttpResponse response = execution.execute(request, body);
+				if (!this.dpop.isEmpty()) {
+					this.dpop.nonceReceived(request.getURI(), response.getHeaders());
+				}
+				return response;
 			})
 			.defaultStatusHandler((status) -> !status.is2xxSuccessful(),
 					(request, response) -> failed(response, responses))
@@ -157,11 +182,37 @@ public final class TokenEndpointClients {
 		};
 	}
 
-	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> C configure(
+	private <T extends AbstractOAuth2AuthorizationGrantRequest, C extends AbstractRestClientOAuth2AccessTokenResponseClient<T>> OAuth2AccessTokenResponseClient<T> configure(
 			C client, RestClient restClient) {
 		client.setRestClient(restClient);
 		this.endpoint.authenticate(client::addParametersConverter);
-		return client;
+		if (this.dpop.isEmpty()) {
+			return client;
+		}
+		client.addHeadersConverter((grantRequest) -> this.dpop.tokenRequestHeaders(grantRequest.getClientRegistration()));
+		return dpop(client);
+	}
+
+	/**
+	 * A DPoP token request: asked once more with the nonce an identity provider demands
+	 * ({@code use_dpop_nonce}), and its answer checked for a bound token.
+	 */
+	private <T extends AbstractOAuth2AuthorizationGrantRequest> OAuth2AccessTokenResponseClient<T> dpop(
+			OAuth2AccessTokenResponseClient<T> client) {
+		return (grantRequest) -> {
+			String registrationId = grantRequest.getClientRegistration().getRegistrationId();
+			OAuth2AccessTokenResponse response;
+			try {
+				response = client.getTokenResponse(grantRequest);
+			}
+			catch (RuntimeException ex) {
+				if (!this.dpop.retryForNonce(registrationId, ex)) {
+					throw ex;
+				}
+				response = client.getTokenResponse(grantRequest);
+			}
+			return this.dpop.checked(registrationId, response);
+		};
 	}
 
 	/**

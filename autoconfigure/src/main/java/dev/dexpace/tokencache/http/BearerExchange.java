@@ -1,7 +1,9 @@
 package dev.dexpace.tokencache.http;
 
 import java.io.IOException;
+import java.net.URI;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -37,9 +39,16 @@ final class BearerExchange {
 
 	private final boolean retryOnUnauthorized;
 
+	private final DPoPRegistrations dpop;
+
 	BearerExchange(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized) {
+		this(manager, retryOnUnauthorized, DPoPRegistrations.none());
+	}
+
+	BearerExchange(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized, DPoPRegistrations dpop) {
 		this.manager = manager;
 		this.retryOnUnauthorized = retryOnUnauthorized;
+		this.dpop = dpop;
 	}
 
 	/**
@@ -57,12 +66,23 @@ final class BearerExchange {
 			return call.send(null);
 		}
 		OAuth2AccessToken sent = client.getAccessToken();
-		R response = call.send(sent);
+		String registrationId = authorizeRequest.getClientRegistrationId();
+		R response = call.send(authorization(registrationId, call, sent));
+		// DPoP: a resource server that wants its nonce in the proof gets the call once more,
+		// same token, new proof; the token was not rejected.
+		if (this.dpop.nonceChallenged(registrationId, call.uri(), call.status(response), call.headers(response))) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Resource server asked registration '" + registrationId + "' for a DPoP nonce; "
+						+ "sending once more with it");
+			}
+			call.discard(response);
+			response = call.send(authorization(registrationId, call, sent));
+			this.dpop.nonceReceived(registrationId, call.uri(), call.headers(response));
+		}
 		if (!(this.manager instanceof CachingOAuth2AuthorizedClientManager caching)
 				|| !UnauthorizedResponses.tokenRejected(call.status(response), call.headers(response))) {
 			return response;
 		}
-		String registrationId = authorizeRequest.getClientRegistrationId();
 		if (!this.retryOnUnauthorized) {
 			caching.invalidate(authorizeRequest, sent);
 			return response;
@@ -82,7 +102,19 @@ final class BearerExchange {
 			return response;
 		}
 		call.discard(response);
-		return call.send(renewed.getAccessToken());
+		R retried = call.send(authorization(registrationId, call, renewed.getAccessToken()));
+		this.dpop.nonceReceived(registrationId, call.uri(), call.headers(retried));
+		return retried;
+	}
+
+	/**
+	 * The headers that carry a token: {@code Authorization: Bearer …}, or for a DPoP
+	 * token {@code Authorization: DPoP …} and a proof made for this request.
+	 */
+	private HttpHeaders authorization(String registrationId, Call<?> call, OAuth2AccessToken token) {
+		HttpHeaders headers = new HttpHeaders();
+		this.dpop.authorize(registrationId, call.method(), call.uri(), token, headers);
+		return headers;
 	}
 
 	/**
@@ -94,12 +126,25 @@ final class BearerExchange {
 
 		/**
 		 * Send the request.
-		 * @param token the token to send as {@code Authorization: Bearer …}, or
-		 * {@code null} to send the request as it is
+		 * @param authorization the headers that carry the token ({@code Authorization}
+		 * and, for a DPoP token, {@code DPoP}), each to replace the request's header of
+		 * that name, or {@code null} to send the request as it is
 		 * @return the response
 		 * @throws IOException when sending fails
 		 */
-		R send(@Nullable OAuth2AccessToken token) throws IOException;
+		R send(@Nullable HttpHeaders authorization) throws IOException;
+
+		/**
+		 * Return the HTTP method of the request.
+		 * @return the method
+		 */
+		String method();
+
+		/**
+		 * Return the URI of the request.
+		 * @return the URI
+		 */
+		URI uri();
 
 		HttpStatusCode status(R response) throws IOException;
 

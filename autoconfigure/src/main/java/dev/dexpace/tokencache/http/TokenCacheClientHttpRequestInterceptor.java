@@ -1,7 +1,9 @@
 package dev.dexpace.tokencache.http;
 
 import java.io.IOException;
+import java.net.URI;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -21,7 +23,6 @@ import org.springframework.security.oauth2.client.web.client.OAuth2ClientHttpReq
 import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
 import org.springframework.security.oauth2.client.web.client.RequestAttributePrincipalResolver;
 import org.springframework.security.oauth2.client.web.client.SecurityContextHolderPrincipalResolver;
-import org.springframework.security.oauth2.core.OAuth2AccessToken;
 
 /**
  * A {@link ClientHttpRequestInterceptor} that sends {@code Authorization: Bearer …} on
@@ -54,6 +55,8 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 
 	private final boolean retryOnUnauthorized;
 
+	private final DPoPRegistrations dpop;
+
 	private final BearerExchange exchange;
 
 	private final @Nullable String boundRegistrationId;
@@ -72,14 +75,26 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 	 * @param retryOnUnauthorized whether to retry a rejected request once with a new token
 	 */
 	public TokenCacheClientHttpRequestInterceptor(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized) {
-		this(manager, retryOnUnauthorized, null);
+		this(manager, retryOnUnauthorized, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create an interceptor that sends DPoP tokens with a proof for each request.
+	 * @param manager the manager that authorizes requests
+	 * @param retryOnUnauthorized whether to retry a rejected request once with a new token
+	 * @param dpop which registrations use DPoP, with which key
+	 */
+	public TokenCacheClientHttpRequestInterceptor(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized,
+			DPoPRegistrations dpop) {
+		this(manager, retryOnUnauthorized, dpop, null);
 	}
 
 	private TokenCacheClientHttpRequestInterceptor(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized,
-			@Nullable String boundRegistrationId) {
+			DPoPRegistrations dpop, @Nullable String boundRegistrationId) {
 		this.manager = manager;
 		this.retryOnUnauthorized = retryOnUnauthorized;
-		this.exchange = new BearerExchange(manager, retryOnUnauthorized);
+		this.dpop = dpop;
+		this.exchange = new BearerExchange(manager, retryOnUnauthorized, dpop);
 		this.boundRegistrationId = boundRegistrationId;
 	}
 
@@ -96,7 +111,8 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 		if (registrationId.isBlank()) {
 			throw new IllegalArgumentException("registrationId must not be blank");
 		}
-		return new TokenCacheClientHttpRequestInterceptor(this.manager, this.retryOnUnauthorized, registrationId);
+		return new TokenCacheClientHttpRequestInterceptor(this.manager, this.retryOnUnauthorized, this.dpop,
+				registrationId);
 	}
 
 	@Override
@@ -119,11 +135,21 @@ public final class TokenCacheClientHttpRequestInterceptor implements ClientHttpR
 		return this.exchange.exchange(authorizeRequest, new BearerExchange.Call<>() {
 
 			@Override
-			public ClientHttpResponse send(@Nullable OAuth2AccessToken token) throws IOException {
-				if (token != null) {
-					request.getHeaders().setBearerAuth(token.getTokenValue());
+			public ClientHttpResponse send(@Nullable HttpHeaders authorization) throws IOException {
+				if (authorization != null) {
+					request.getHeaders().putAll(authorization);
 				}
 				return execution.execute(request, body);
+			}
+
+			@Override
+			public String method() {
+				return request.getMethod().name();
+			}
+
+			@Override
+			public URI uri() {
+				return request.getURI();
 			}
 
 			@Override

@@ -2,6 +2,7 @@ package dev.dexpace.tokencache.http;
 
 import java.util.Map;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -67,6 +68,8 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 
 	private final boolean retryOnUnauthorized;
 
+	private final DPoPRegistrations dpop;
+
 	/**
 	 * Create a filter.
 	 * @param manager the manager that authorizes requests; with a
@@ -76,8 +79,20 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 	 */
 	public TokenCacheExchangeFilterFunction(ReactiveOAuth2AuthorizedClientManager manager,
 			boolean retryOnUnauthorized) {
+		this(manager, retryOnUnauthorized, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create a filter that sends DPoP tokens with a proof for each request.
+	 * @param manager the manager that authorizes requests
+	 * @param retryOnUnauthorized whether to retry a rejected request once with a new token
+	 * @param dpop which registrations use DPoP, with which key
+	 */
+	public TokenCacheExchangeFilterFunction(ReactiveOAuth2AuthorizedClientManager manager,
+			boolean retryOnUnauthorized, DPoPRegistrations dpop) {
 		this.manager = manager;
 		this.retryOnUnauthorized = retryOnUnauthorized;
+		this.dpop = dpop;
 	}
 
 	@Override
@@ -98,50 +113,88 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 
 	private Mono<ClientResponse> exchange(ClientRequest request, ExchangeFunction next,
 			OAuth2AuthorizeRequest authorizeRequest, OAuth2AuthorizedClient client) {
+		String registrationId = authorizeRequest.getClientRegistrationId();
 		OAuth2AccessToken sent = client.getAccessToken();
-		ClientRequest first = bearer(request, sent);
+		ClientRequest first = authorized(registrationId, request, sent);
 		// A retry sends exactly what the first attempt sent: a request without a body as
-		// it is, any other body only as the first attempt recorded it.
+		// it is, any other body only as the first attempt recorded it. A DPoP nonce
+		// challenge is answered with a retry too.
+		boolean mayRetry = (this.retryOnUnauthorized
+				&& this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager)
+				|| this.dpop.thumbprint(registrationId) != null;
 		ReplayableBody body = null;
-		if (this.retryOnUnauthorized && this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager
-				&& request.body() != BodyInserters.empty()) {
+		if (mayRetry && request.body() != BodyInserters.empty()) {
 			body = new ReplayableBody(first.headers(), ReplayableBody.MAX_BYTES);
 			first = ClientRequest.from(first).body(body.recording(request.body())).build();
 		}
 		ReplayableBody recorded = body;
 		return next.exchange(first).flatMap((response) -> {
-			if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
-					|| !UnauthorizedResponses.tokenRejected(response.statusCode(), response.headers().asHttpHeaders())) {
-				return Mono.just(response);
-			}
-			if (!this.retryOnUnauthorized) {
-				return caching.invalidate(authorizeRequest, sent).thenReturn(response);
-			}
-			BodyInserter<?, ? super ClientHttpRequest> again = (recorded != null) ? recorded.replay() : request.body();
-			if (again == null) {
-				if (logger.isDebugEnabled()) {
-					logger.debug("Token for registration '" + authorizeRequest.getClientRegistrationId()
-							+ "' rejected with 401; not retried: the request body cannot be sent again exactly");
+			if (this.dpop.nonceChallenged(registrationId, request.url(), response.statusCode(),
+					response.headers().asHttpHeaders())) {
+				BodyInserter<?, ? super ClientHttpRequest> again = (recorded != null) ? recorded.replay()
+						: request.body();
+				if (again == null) {
+					return Mono.just(response);
 				}
-				return caching.invalidate(authorizeRequest, sent).thenReturn(response);
+				if (logger.isDebugEnabled()) {
+					logger.debug("Resource server asked registration '" + registrationId
+							+ "' for a DPoP nonce; sending once more with it");
+				}
+				// Same token, new proof; the token was not rejected.
+				return response.releaseBody()
+					.then(next.exchange(ClientRequest.from(authorized(registrationId, request, sent)).body(again).build()))
+					.flatMap((retried) -> rejected(request, next, authorizeRequest, sent, retried, recorded));
 			}
-			if (logger.isDebugEnabled()) {
-				logger.debug("Token for registration '" + authorizeRequest.getClientRegistrationId()
-						+ "' rejected with 401; retrying once");
-			}
-			return caching.reauthorize(authorizeRequest, sent)
-				.onErrorResume((ex) -> response.releaseBody().then(Mono.error(ex)))
-				.flatMap((renewed) -> response.releaseBody()
-					.then(next.exchange(ClientRequest.from(bearer(request, renewed.getAccessToken()))
-						.body(again)
-						.build())))
-				.switchIfEmpty(Mono.just(response));
+			return rejected(request, next, authorizeRequest, sent, response, recorded);
 		});
 	}
 
-	private static ClientRequest bearer(ClientRequest request, OAuth2AccessToken token) {
+	/**
+	 * What follows a response: a rejected token is deleted and, if retrying is on and the
+	 * body can be sent again, replaced once.
+	 */
+	private Mono<ClientResponse> rejected(ClientRequest request, ExchangeFunction next,
+			OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken sent, ClientResponse response,
+			@Nullable ReplayableBody recorded) {
+		String registrationId = authorizeRequest.getClientRegistrationId();
+		this.dpop.nonceReceived(registrationId, request.url(), response.headers().asHttpHeaders());
+		if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
+				|| !UnauthorizedResponses.tokenRejected(response.statusCode(), response.headers().asHttpHeaders())) {
+			return Mono.just(response);
+		}
+		if (!this.retryOnUnauthorized) {
+			return caching.invalidate(authorizeRequest, sent).thenReturn(response);
+		}
+		BodyInserter<?, ? super ClientHttpRequest> again = (recorded != null) ? recorded.replay() : request.body();
+		if (again == null) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Token for registration '" + registrationId
+						+ "' rejected with 401; not retried: the request body cannot be sent again exactly");
+			}
+			return caching.invalidate(authorizeRequest, sent).thenReturn(response);
+		}
+		if (logger.isDebugEnabled()) {
+			logger.debug("Token for registration '" + registrationId + "' rejected with 401; retrying once");
+		}
+		return caching.reauthorize(authorizeRequest, sent)
+			.onErrorResume((ex) -> response.releaseBody().then(Mono.error(ex)))
+			.flatMap((renewed) -> response.releaseBody()
+				.then(next.exchange(ClientRequest.from(authorized(registrationId, request, renewed.getAccessToken()))
+					.body(again)
+					.build()))
+				.doOnNext((retried) -> this.dpop.nonceReceived(registrationId, request.url(),
+						retried.headers().asHttpHeaders())))
+			.switchIfEmpty(Mono.just(response));
+	}
+
+	/**
+	 * The request with its token: {@code Authorization: Bearer …}, or for a DPoP token
+	 * {@code Authorization: DPoP …} and a proof made for this request.
+	 */
+	private ClientRequest authorized(String registrationId, ClientRequest request, OAuth2AccessToken token) {
 		return ClientRequest.from(request)
-			.headers((headers) -> headers.setBearerAuth(token.getTokenValue()))
+			.headers((headers) -> this.dpop.authorize(registrationId, request.method().name(), request.url(), token,
+					headers))
 			.build();
 	}
 

@@ -22,7 +22,6 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.client.OAuth2AuthorizeRequest;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
-import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.util.StringUtils;
 
 /**
@@ -87,8 +86,18 @@ public final class TokenCacheFeignCapability implements Capability {
 		return this.exchange.exchange(authorizeRequest, new BearerExchange.Call<>() {
 
 			@Override
-			public Response send(@Nullable OAuth2AccessToken token) throws IOException {
-				return client.execute((token != null) ? bearer(request, token) : request, options);
+			public Response send(@Nullable HttpHeaders authorization) throws IOException {
+				return client.execute((authorization != null) ? authorized(request, authorization) : request, options);
+			}
+
+			@Override
+			public String method() {
+				return request.httpMethod().name();
+			}
+
+			@Override
+			public URI uri() {
+				return URI.create(request.url());
 			}
 
 			@Override
@@ -130,10 +139,10 @@ public final class TokenCacheFeignCapability implements Capability {
 				: BearerExchange.ANONYMOUS;
 	}
 
-	private static Request bearer(Request request, OAuth2AccessToken token) {
+	private static Request authorized(Request request, HttpHeaders authorization) {
 		Map<String, Collection<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 		headers.putAll(request.headers());
-		headers.put(HttpHeaders.AUTHORIZATION, List.of("Bearer " + token.getTokenValue()));
+		authorization.forEach((name, values) -> headers.put(name, List.copyOf(values)));
 		return Request.create(request.httpMethod(), request.url(), headers, request.body(), request.charset(),
 				request.requestTemplate());
 	}

@@ -1,7 +1,6 @@
 package dev.dexpace.tokencache.http;
 
-import java.util.Locale;
-
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpHeaders;
@@ -11,7 +10,8 @@ import org.springframework.http.HttpStatusCode;
 /**
  * Tells whether a response means "the access token was rejected": a 401 whose
  * {@code WWW-Authenticate} challenge says {@code error="invalid_token"} or names no error
- * at all (a bare 401). A 401 for another error and any 403 leave the token alone.
+ * at all (a bare 401), in a Bearer or a DPoP challenge. A 401 for another error and any
+ * 403 leave the token alone.
  */
 final class UnauthorizedResponses {
 
@@ -32,20 +32,13 @@ final class UnauthorizedResponses {
 	}
 
 	/**
-	 * Return the {@code error} parameter of a Bearer challenge, or {@code null}.
+	 * Return the {@code error} parameter of a Bearer or DPoP challenge, or {@code null}.
+	 * A DPoP token is rejected with a DPoP challenge (RFC 9449 section 7.1): its
+	 * {@code invalid_dpop_proof} or {@code use_dpop_nonce} must not delete the token.
 	 */
 	static @Nullable String bearerError(String challenge) {
-		String trimmed = challenge.trim();
-		if (!trimmed.toLowerCase(Locale.ROOT).startsWith("bearer")) {
-			return null;
-		}
-		for (String parameter : trimmed.substring("bearer".length()).split(",")) {
-			int equals = parameter.indexOf('=');
-			if (equals > 0 && "error".equalsIgnoreCase(parameter.substring(0, equals).trim())) {
-				return parameter.substring(equals + 1).trim().replace("\"", "");
-			}
-		}
-		return null;
+		String error = DPoPRegistrations.error(challenge, "bearer");
+		return (error != null) ? error : DPoPRegistrations.error(challenge, "dpop");
 	}
 
 }

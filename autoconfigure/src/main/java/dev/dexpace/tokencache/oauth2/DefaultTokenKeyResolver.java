@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.oauth2;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 import dev.dexpace.tokencache.TokenKey;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,8 @@ import org.springframework.util.Assert;
  * <li>any other grant (authorization_code logins): no key, those stay with Spring
  * Security's authorized client repository.</li>
  * </ul>
+ * A registration whose tokens are bound to a key (DPoP) adds the key's JWK thumbprint to
+ * every key, so instances with different keys never share a bound token.
  *
  * @since 0.1.0
  */
@@ -38,6 +41,24 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 	// has no equals(): a repository that builds a new instance per lookup would otherwise
 	// grow this map by one per call.
 	private final ConcurrentMap<String, Resolved> resolved = new ConcurrentHashMap<>();
+
+	private final Function<String, @Nullable String> keyThumbprints;
+
+	/**
+	 * Create a resolver for bearer tokens only.
+	 */
+	public DefaultTokenKeyResolver() {
+		this((registrationId) -> null);
+	}
+
+	/**
+	 * Create a resolver for registrations of which some bind their tokens to a key.
+	 * @param keyThumbprints the JWK thumbprint of the key a registration's tokens are
+	 * bound to, by registration id; {@code null} for bearer tokens
+	 */
+	public DefaultTokenKeyResolver(Function<String, @Nullable String> keyThumbprints) {
+		this.keyThumbprints = keyThumbprints;
+	}
 
 	@Override
 	public @Nullable TokenKey resolve(ClientRegistration registration, Authentication principal) {
@@ -50,8 +71,11 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 		if (AuthorizationGrantType.TOKEN_EXCHANGE.equals(grantType)
 				|| AuthorizationGrantType.JWT_BEARER.equals(grantType)) {
 			if (principal.getPrincipal() instanceof OAuth2Token subjectToken) {
-				return TokenKey.user(registration.getRegistrationId(), resolved(registration).clientDigest(),
-						subjectToken.getTokenValue(), scopes(registration), null);
+				Resolved resolved = resolved(registration);
+				return TokenKey
+					.user(registration.getRegistrationId(), resolved.clientDigest(), subjectToken.getTokenValue(),
+							scopes(registration), null)
+					.withKeyThumbprint(resolved.keyThumbprint());
 			}
 		}
 		return null;
@@ -78,7 +102,11 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 					&& sameScopes(previous, scopes)) ? previous
 							: TokenKey.system(registrationId, clientDigest, scopes, null);
 		}
-		Resolved built = new Resolved(registration, clientDigest, systemKey);
+		String keyThumbprint = this.keyThumbprints.apply(registrationId);
+		if (systemKey != null) {
+			systemKey = systemKey.withKeyThumbprint(keyThumbprint);
+		}
+		Resolved built = new Resolved(registration, clientDigest, systemKey, keyThumbprint);
 		this.resolved.put(registrationId, built);
 		return built;
 	}
@@ -114,8 +142,11 @@ public final class DefaultTokenKeyResolver implements TokenKeyResolver {
 	 * @param clientDigest the digest of its client's identity
 	 * @param systemKey its system key, {@code null} unless it is a client_credentials
 	 * registration
+	 * @param keyThumbprint the thumbprint of the key its tokens are bound to, or
+	 * {@code null}
 	 */
-	private record Resolved(ClientRegistration registration, String clientDigest, @Nullable TokenKey systemKey) {
+	private record Resolved(ClientRegistration registration, String clientDigest, @Nullable TokenKey systemKey,
+			@Nullable String keyThumbprint) {
 
 	}
 

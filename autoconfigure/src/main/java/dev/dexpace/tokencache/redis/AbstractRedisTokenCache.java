@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -113,13 +114,20 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 * Decode a value read under one of our keys. A corrupt value is counted, logged and
 	 * reported as an invalidation; the caller deletes it (compare-and-delete of the bytes
 	 * read). An unreadable or newer value is a miss left to its TTL.
-	 * @param kind the tier of the key
-	 * @param redisKey the key
+	 * @param key the token key (its tier, and the thumbprint a bound token must record)
+	 * @param redisKey the Redis key
 	 * @param value the value
 	 * @return what it holds
 	 */
-	final Read read(TokenKind kind, String redisKey, byte[] value) {
+	final Read read(TokenKey key, String redisKey, byte[] value) {
+		TokenKind kind = key.kind();
 		TokenValueCodec.Decoded decoded = this.codec.decode(redisKey, value);
+		if (decoded instanceof TokenValueCodec.Token token
+				&& !Objects.equals(token.keyThumbprint(), key.keyThumbprint())) {
+			// A DPoP token records the thumbprint of the key it is bound to; under the key
+			// of another (or of a bearer token) it is of no use to anyone.
+			decoded = new TokenValueCodec.Corrupt("the token is bound to another key");
+		}
 		if (decoded instanceof TokenValueCodec.Token token) {
 			return new Read(token.token(), false);
 		}

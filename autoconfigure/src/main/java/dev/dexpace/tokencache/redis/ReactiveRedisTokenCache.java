@@ -125,25 +125,25 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		if (near != null) {
 			return Mono.defer(() -> {
 				CachedToken hit = near.get(redisKey);
-				return (hit != null) ? Mono.just(hit) : getWithTtl(key.kind(), redisKey, near);
+				return (hit != null) ? Mono.just(hit) : getWithTtl(key, redisKey, near);
 			});
 		}
 		return guarded("get", (redis) -> redis.stringCommands().get(buffer(redisKey)))
-			.flatMap((value) -> token(key.kind(), redisKey, bytes(value)))
+			.flatMap((value) -> token(key, redisKey, bytes(value)))
 			// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-			.flatMap((token) -> ttlMillis(token) <= 0 ? getWithTtl(key.kind(), redisKey, null) : Mono.just(token));
+			.flatMap((token) -> ttlMillis(token) <= 0 ? getWithTtl(key, redisKey, null) : Mono.just(token));
 	}
 
 	/**
 	 * Read the value and its remaining life together (both sent at once); on a near miss
 	 * keep a copy for no longer than the key lives.
 	 */
-	private Mono<CachedToken> getWithTtl(TokenKind kind, String redisKey, @Nullable NearCache near) {
+	private Mono<CachedToken> getWithTtl(TokenKey tokenKey, String redisKey, @Nullable NearCache near) {
 		long epoch = (near != null) ? near.epoch() : 0;
 		ByteBuffer key = buffer(redisKey);
 		return guarded("get",
 				(redis) -> Mono.zip(redis.stringCommands().get(key), redis.keyCommands().pTtl(key.duplicate())))
-			.flatMap((read) -> token(kind, redisKey, bytes(read.getT1())).mapNotNull((token) -> {
+			.flatMap((read) -> token(tokenKey, redisKey, bytes(read.getT1())).mapNotNull((token) -> {
 				CachedToken alive = alive(token, read.getT2());
 				if (near != null && alive != null) {
 					keepNear(near, redisKey, alive, read.getT2(), epoch);
@@ -152,8 +152,8 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 			}));
 	}
 
-	private Mono<CachedToken> token(TokenKind kind, String redisKey, byte[] value) {
-		Read read = read(kind, redisKey, value);
+	private Mono<CachedToken> token(TokenKey key, String redisKey, byte[] value) {
+		Read read = read(key, redisKey, value);
 		if (read.corrupt()) {
 			return compareAndDelete(redisKey, value).then(Mono.empty());
 		}
@@ -168,7 +168,7 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 				return Mono.empty();
 			}
 			String redisKey = this.keys.of(key);
-			byte[] value = this.codec.encode(redisKey, token);
+			byte[] value = this.codec.encode(redisKey, token, key.keyThumbprint());
 			NearCache near = nearCache();
 			long epoch = (near != null) ? near.epoch() : 0;
 			return guarded("put", (redis) -> redis.stringCommands()
@@ -203,7 +203,7 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 			invalidateNear(redisKey);
 			return guarded("delete", (redis) -> redis.stringCommands().get(buffer(redisKey))).flatMap((buffer) -> {
 				byte[] value = bytes(buffer);
-				return token(key.kind(), redisKey, value).filter((current) -> current.sameTokenAs(rejected))
+				return token(key, redisKey, value).filter((current) -> current.sameTokenAs(rejected))
 					.flatMap((current) -> compareAndDelete(redisKey, value))
 					.then();
 			});

@@ -143,19 +143,19 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		NearCache near = nearCache();
 		if (near != null) {
 			CachedToken hit = near.get(redisKey);
-			return (hit != null) ? hit : getWithTtl(key.kind(), redisKey, near);
+			return (hit != null) ? hit : getWithTtl(key, redisKey, near);
 		}
 		byte[] value = this.guard.call("get", (deadline) -> this.commands.get(redisKey, deadline));
-		CachedToken token = (value != null) ? token(key.kind(), redisKey, value) : null;
+		CachedToken token = (value != null) ? token(key, redisKey, value) : null;
 		// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-		return (token != null && ttlMillis(token) <= 0) ? getWithTtl(key.kind(), redisKey, null) : token;
+		return (token != null && ttlMillis(token) <= 0) ? getWithTtl(key, redisKey, null) : token;
 	}
 
 	/**
 	 * Read the value and its remaining life together; on a near miss keep a copy for no
 	 * longer than the key lives.
 	 */
-	private @Nullable CachedToken getWithTtl(TokenKind kind, String redisKey, @Nullable NearCache near) {
+	private @Nullable CachedToken getWithTtl(TokenKey key, String redisKey, @Nullable NearCache near) {
 		long epoch = (near != null) ? near.epoch() : 0;
 		CacheCommands.ValueAndTtl read = this.guard.call("get",
 				(deadline) -> this.commands.getWithTtl(redisKey, deadline));
@@ -163,7 +163,7 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		if (read == null || value == null) {
 			return null;
 		}
-		CachedToken token = token(kind, redisKey, value);
+		CachedToken token = token(key, redisKey, value);
 		CachedToken alive = (token != null) ? alive(token, read.pttlMillis()) : null;
 		if (near != null && alive != null) {
 			keepNear(near, redisKey, alive, read.pttlMillis(), epoch);
@@ -171,8 +171,8 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		return alive;
 	}
 
-	private @Nullable CachedToken token(TokenKind kind, String redisKey, byte[] value) {
-		Read read = read(kind, redisKey, value);
+	private @Nullable CachedToken token(TokenKey key, String redisKey, byte[] value) {
+		Read read = read(key, redisKey, value);
 		if (read.corrupt()) {
 			compareAndDelete(redisKey, value);
 		}
@@ -186,7 +186,7 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 			return;
 		}
 		String redisKey = this.keys.of(key);
-		byte[] value = this.codec.encode(redisKey, token);
+		byte[] value = this.codec.encode(redisKey, token, key.keyThumbprint());
 		NearCache near = nearCache();
 		long epoch = (near != null) ? near.epoch() : 0;
 		boolean written = this.guard.run("put",
@@ -218,7 +218,7 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		invalidateNear(redisKey);
 		byte[] value = this.guard.call("delete", (deadline) -> this.commands.get(redisKey, deadline));
 		if (value != null) {
-			CachedToken current = token(key.kind(), redisKey, value);
+			CachedToken current = token(key, redisKey, value);
 			if (current != null && current.sameTokenAs(rejected)) {
 				compareAndDelete(redisKey, value);
 			}

@@ -138,7 +138,22 @@ final class TokenValueCodec {
 	 * @return the value
 	 */
 	byte[] encode(String redisKey, CachedToken token) {
-		byte[] body = body(token);
+		return encode(redisKey, token, null);
+	}
+
+	/**
+	 * Encode a token for the given Redis key, recording the thumbprint of the key a DPoP
+	 * token is bound to after the token value. Only a bound token's Redis key (whose
+	 * digest covers the thumbprint) holds such a value, so a reader of an earlier release
+	 * never meets one.
+	 * @param redisKey the key the value is stored under (sealed values are bound to it)
+	 * @param token the token
+	 * @param keyThumbprint the JWK thumbprint of the key the token is bound to, or
+	 * {@code null} for a bearer token
+	 * @return the value
+	 */
+	byte[] encode(String redisKey, CachedToken token, @Nullable String keyThumbprint) {
+		byte[] body = body(token, keyThumbprint);
 		if (this.sealer == null) {
 			return ByteBuffer.allocate(V1_HEADER_BYTES + body.length)
 				.put(MAGIC)
@@ -270,7 +285,7 @@ final class TokenValueCodec {
 		return ByteBuffer.allocate(header.length + key.length).put(header).put(key).array();
 	}
 
-	private static byte[] body(CachedToken token) {
+	private static byte[] body(CachedToken token, @Nullable String keyThumbprint) {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + token.tokenValue().length());
 		try (DataOutputStream out = new DataOutputStream(bytes)) {
 			out.writeLong(token.expiresAt().toEpochMilli());
@@ -282,6 +297,9 @@ final class TokenValueCodec {
 				writeString(out, scope);
 			}
 			writeString(out, token.tokenValue());
+			if (keyThumbprint != null) {
+				writeString(out, keyThumbprint);
+			}
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -311,10 +329,11 @@ final class TokenValueCodec {
 				scopes.add(readString(in));
 			}
 			String tokenValue = readString(in);
+			String keyThumbprint = in.hasRemaining() ? readString(in) : null;
 			if (in.hasRemaining()) {
 				return new Corrupt("trailing bytes");
 			}
-			return new Token(new CachedToken(tokenValue, tokenType, scopes, issuedAt, expiresAt));
+			return new Token(new CachedToken(tokenValue, tokenType, scopes, issuedAt, expiresAt), keyThumbprint);
 		}
 		catch (BufferUnderflowException | IllegalArgumentException | CharacterCodingException
 				| DateTimeException ex) {
@@ -347,8 +366,14 @@ final class TokenValueCodec {
 	/**
 	 * A token.
 	 * @param token the token
+	 * @param keyThumbprint the thumbprint of the key a DPoP token is bound to, or
+	 * {@code null}
 	 */
-	record Token(CachedToken token) implements Decoded {
+	record Token(CachedToken token, @Nullable String keyThumbprint) implements Decoded {
+
+		Token(CachedToken token) {
+			this(token, null);
+		}
 
 	}
 

@@ -44,6 +44,23 @@ class UnauthorizedResponsesTests {
 			.isTrue();
 	}
 
+	@Test
+	void aDPoPChallengeForABadProofOrANonceIsNotARejection() {
+		assertThat(UnauthorizedResponses.tokenRejected(HttpStatus.UNAUTHORIZED,
+				challenge("DPoP error=\"invalid_dpop_proof\", algs=\"ES256 PS256\"")))
+			.isFalse();
+		assertThat(UnauthorizedResponses.tokenRejected(HttpStatus.UNAUTHORIZED,
+				challenge("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce\"")))
+			.isFalse();
+	}
+
+	@Test
+	void aDPoPChallengeThatSaysInvalidTokenIsARejection() {
+		assertThat(UnauthorizedResponses.tokenRejected(HttpStatus.UNAUTHORIZED,
+				challenge("DPoP error=\"invalid_token\", algs=\"ES256\"")))
+			.isTrue();
+	}
+
 	private static HttpHeaders challenge(String value) {
 		HttpHeaders headers = new HttpHeaders();
 		headers.add(HttpHeaders.WWW_AUTHENTICATE, value);

@@ -1,0 +1,92 @@
+package dev.dexpace.tokencache.dpop;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jwt.SignedJWT;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link DPoPRegistrations}: the decisions RestClient, WebClient and the token
+ * clients share.
+ */
+class DPoPRegistrationsTests {
+
+	private final DPoPRegistrations dpop = new DPoPRegistrations(
+			Map.of("bound", new DPoPRegistrations.Binding(DPoPProofs.generate(JWSAlgorithm.ES256), false)));
+
+	private final OAuth2AccessToken dpopToken = new OAuth2AccessToken(OAuth2AccessToken.TokenType.DPOP, "tkn",
+			Instant.now(), Instant.now().plusSeconds(60));
+
+	@Test
+	void aDPoPTokenOfABoundRegistrationGoesOutAsDPoPWithAProofForTheCall() throws Exception {
+		HttpHeaders headers = new HttpHeaders();
+		this.dpop.authorize("bound", "PUT", URI.create("http://api/orders?x=1"), this.dpopToken, headers);
+		assertThat(headers.getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("DPoP tkn");
+		SignedJWT proof = SignedJWT.parse(headers.getFirst("DPoP"));
+		assertThat(proof.getJWTClaimsSet().getStringClaim("htm")).isEqualTo("PUT");
+		assertThat(proof.getJWTClaimsSet().getStringClaim("ath")).isEqualTo(DPoPProofs.ath("tkn"));
+	}
+
+	@Test
+	void aBearerTokenOrAnUnboundRegistrationGoesOutAsBearerWithoutAProof() {
+		HttpHeaders headers = new HttpHeaders();
+		this.dpop.authorize("other", "GET", URI.create("http://api/"), this.dpopToken, headers);
+		assertThat(headers.getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer tkn");
+		assertThat(headers.containsHeader("DPoP")).isFalse();
+		OAuth2AccessToken bearer = new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, "b", Instant.now(),
+				Instant.now().plusSeconds(60));
+		HttpHeaders bound = new HttpHeaders();
+		this.dpop.authorize("bound", "GET", URI.create("http://api/"), bearer, bound);
+		assertThat(bound.getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer b");
+	}
+
+	@Test
+	void aNonceChallengeIsRememberedPerServerAndCarriedByTheNextProof() throws Exception {
+		HttpHeaders response = new HttpHeaders();
+		response.set("DPoP-Nonce", "n-42");
+		response.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
+		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://api:80/a"), HttpStatus.UNAUTHORIZED,
+				response))
+			.isTrue();
+		HttpHeaders sameServer = new HttpHeaders();
+		this.dpop.authorize("bound", "GET", URI.create("http://API/b"), this.dpopToken, sameServer);
+		assertThat(SignedJWT.parse(sameServer.getFirst("DPoP")).getJWTClaimsSet().getStringClaim("nonce"))
+			.isEqualTo("n-42");
+		HttpHeaders otherServer = new HttpHeaders();
+		this.dpop.authorize("bound", "GET", URI.create("http://other/b"), this.dpopToken, otherServer);
+		assertThat(SignedJWT.parse(otherServer.getFirst("DPoP")).getJWTClaimsSet().getClaim("nonce")).isNull();
+	}
+
+	@Test
+	void aNonceChallengeWithoutANonceOrANonceThatIsNotOneIsNotRetried() {
+		HttpHeaders response = new HttpHeaders();
+		response.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
+		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://api/"), HttpStatus.UNAUTHORIZED, response))
+			.isFalse();
+		response.set("DPoP-Nonce", "has \"quotes\"");
+		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://api/"), HttpStatus.UNAUTHORIZED, response))
+			.isFalse();
+	}
+
+	@Test
+	void onlyUseDPoPNonceFromTheIdentityProviderOfABoundRegistrationIsRetried() {
+		OAuth2AuthorizationException useNonce = new OAuth2AuthorizationException(new OAuth2Error("use_dpop_nonce"));
+		assertThat(this.dpop.retryForNonce("bound", useNonce)).isTrue();
+		assertThat(this.dpop.retryForNonce("other", useNonce)).isFalse();
+		assertThat(this.dpop.retryForNonce("bound",
+				new OAuth2AuthorizationException(new OAuth2Error("invalid_dpop_proof"))))
+			.isFalse();
+	}
+
+}
