@@ -17,6 +17,7 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.sun.net.httpserver.HttpServer;
+import dev.dexpace.tokencache.test.LoopbackServers;
 import dev.dexpace.tokencache.test.TestCertificates;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -27,17 +28,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -109,24 +106,9 @@ class PrivateKeyJwtAuthorizationServerIT {
 			}
 		});
 		jwks.start();
-		String loggingSystem = System.getProperty(LoggingSystem.SYSTEM_PROPERTY);
-		System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
-		try {
-			authorizationServer = new SpringApplicationBuilder(AuthorizationServer.class).web(WebApplicationType.SERVLET)
-				.properties("server.address=127.0.0.1", "server.port=0", "server.servlet.register-default-servlet=true",
-						"spring.main.banner-mode=off",
-						"jwks.uri=http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks")
-				.run();
-		}
-		finally {
-			if (loggingSystem == null) {
-				System.clearProperty(LoggingSystem.SYSTEM_PROPERTY);
-			}
-			else {
-				System.setProperty(LoggingSystem.SYSTEM_PROPERTY, loggingSystem);
-			}
-		}
-		issuer = "http://127.0.0.1:" + ((WebServerApplicationContext) authorizationServer).getWebServer().getPort();
+		authorizationServer = LoopbackServers.start(AuthorizationServer.class,
+				"jwks.uri=http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks");
+		issuer = LoopbackServers.baseUri(authorizationServer);
 	}
 
 	@AfterAll

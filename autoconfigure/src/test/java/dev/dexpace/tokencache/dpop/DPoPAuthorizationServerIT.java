@@ -31,6 +31,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.SignedJWT;
 import dev.dexpace.tokencache.autoconfigure.ReactiveTokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
+import dev.dexpace.tokencache.test.LoopbackServers;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -42,18 +43,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -101,23 +98,8 @@ class DPoPAuthorizationServerIT {
 
 	@BeforeAll
 	static void startTheAuthorizationAndResourceServer() {
-		String loggingSystem = System.getProperty(LoggingSystem.SYSTEM_PROPERTY);
-		System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
-		try {
-			server = new SpringApplicationBuilder(Servers.class).web(WebApplicationType.SERVLET)
-				.properties("server.address=127.0.0.1", "server.port=0", "server.servlet.register-default-servlet=true",
-						"spring.main.banner-mode=off")
-				.run();
-		}
-		finally {
-			if (loggingSystem == null) {
-				System.clearProperty(LoggingSystem.SYSTEM_PROPERTY);
-			}
-			else {
-				System.setProperty(LoggingSystem.SYSTEM_PROPERTY, loggingSystem);
-			}
-		}
-		baseUri = "http://127.0.0.1:" + ((WebServerApplicationContext) server).getWebServer().getPort();
+		server = LoopbackServers.start(Servers.class);
+		baseUri = LoopbackServers.baseUri(server);
 	}
 
 	@AfterAll

@@ -35,6 +35,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.dexpace.tokencache.autoconfigure.ReactiveTokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
+import dev.dexpace.tokencache.test.LoopbackServers;
 import dev.dexpace.tokencache.test.SecretLeakDetector;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -48,18 +49,14 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.security.oauth2.client.autoconfigure.reactive.ReactiveOAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -149,26 +146,9 @@ class TokenExchangeAuthorizationServerIT {
 
 	@BeforeAll
 	static void startTheAuthorizationServerAndTheApi() throws IOException {
-		String loggingSystem = System.getProperty(LoggingSystem.SYSTEM_PROPERTY);
 		// Spring Boot would otherwise reconfigure Logback, and the test run's leak watch with it.
-		System.setProperty(LoggingSystem.SYSTEM_PROPERTY, LoggingSystem.NONE);
-		try {
-			authorizationServer = new SpringApplicationBuilder(AuthorizationServer.class)
-				.web(WebApplicationType.SERVLET)
-				.properties("server.address=127.0.0.1", "server.port=0",
-						"server.servlet.register-default-servlet=true", "spring.main.banner-mode=off")
-				.run();
-		}
-		finally {
-			if (loggingSystem == null) {
-				System.clearProperty(LoggingSystem.SYSTEM_PROPERTY);
-			}
-			else {
-				System.setProperty(LoggingSystem.SYSTEM_PROPERTY, loggingSystem);
-			}
-		}
-		int port = ((WebServerApplicationContext) authorizationServer).getWebServer().getPort();
-		issuer = "http://127.0.0.1:" + port;
+		authorizationServer = LoopbackServers.start(AuthorizationServer.class);
+		issuer = LoopbackServers.baseUri(authorizationServer);
 		resourceServerDecoder = NimbusJwtDecoder.withJwkSetUri(issuer + "/oauth2/jwks").build();
 		api = new DownstreamApi(resourceServerDecoder);
 	}
