@@ -6,14 +6,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
-import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.sun.net.httpserver.HttpServer;
@@ -39,7 +36,6 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -278,11 +274,7 @@ class PrivateKeyJwtAuthorizationServerIT {
 
 		@Bean
 		JWKSource<SecurityContext> jwkSource() {
-			KeyPair keyPair = TestCertificates.rsa();
-			return new ImmutableJWKSet<>(new JWKSet(new RSAKey.Builder((RSAPublicKey) keyPair.getPublic())
-				.privateKey((RSAPrivateKey) keyPair.getPrivate())
-				.keyID(UUID.randomUUID().toString())
-				.build()));
+			return LoopbackServers.rsaJwkSource();
 		}
 
 		@Bean
@@ -297,10 +289,7 @@ class PrivateKeyJwtAuthorizationServerIT {
 
 		@Bean
 		FilterRegistrationBean<TokenRequests> tokenRequestsRegistration(TokenRequests counter) {
-			FilterRegistrationBean<TokenRequests> registration = new FilterRegistrationBean<>(counter);
-			registration.addUrlPatterns("/oauth2/token");
-			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-			return registration;
+			return LoopbackServers.ahead(counter, "/oauth2/token");
 		}
 
 	}

@@ -5,15 +5,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -23,9 +18,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.SignedJWT;
@@ -56,7 +48,6 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.SpringSecurityCoreVersion;
@@ -283,14 +274,8 @@ class DPoPAuthorizationServerIT {
 		}
 
 		@Bean
-		JWKSource<SecurityContext> jwkSource() throws Exception {
-			KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-			generator.initialize(2048);
-			KeyPair keyPair = generator.generateKeyPair();
-			return new ImmutableJWKSet<>(new JWKSet(new RSAKey.Builder((RSAPublicKey) keyPair.getPublic())
-				.privateKey((RSAPrivateKey) keyPair.getPrivate())
-				.keyID(UUID.randomUUID().toString())
-				.build()));
+		JWKSource<SecurityContext> jwkSource() {
+			return LoopbackServers.rsaJwkSource();
 		}
 
 		@Bean
@@ -322,10 +307,7 @@ class DPoPAuthorizationServerIT {
 
 		@Bean
 		FilterRegistrationBean<Recorder> recorderRegistration(Recorder recorder) {
-			FilterRegistrationBean<Recorder> registration = new FilterRegistrationBean<>(recorder);
-			registration.addUrlPatterns("/oauth2/token", "/api/*");
-			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-			return registration;
+			return LoopbackServers.ahead(recorder, "/oauth2/token", "/api/*");
 		}
 
 	}

@@ -5,11 +5,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.Principal;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,9 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.sun.net.httpserver.HttpExchange;
@@ -62,7 +55,6 @@ import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfigurati
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -385,15 +377,8 @@ class TokenExchangeAuthorizationServerIT {
 		}
 
 		@Bean
-		JWKSource<SecurityContext> jwkSource() throws Exception {
-			KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-			generator.initialize(2048);
-			KeyPair keyPair = generator.generateKeyPair();
-			RSAKey key = new RSAKey.Builder((RSAPublicKey) keyPair.getPublic())
-				.privateKey((RSAPrivateKey) keyPair.getPrivate())
-				.keyID(UUID.randomUUID().toString())
-				.build();
-			return new ImmutableJWKSet<>(new JWKSet(key));
+		JWKSource<SecurityContext> jwkSource() {
+			return LoopbackServers.rsaJwkSource();
 		}
 
 		/**
@@ -424,12 +409,7 @@ class TokenExchangeAuthorizationServerIT {
 
 		@Bean
 		FilterRegistrationBean<TokenEndpointCounter> tokenEndpointCounterRegistration(TokenEndpointCounter counter) {
-			// Ahead of Spring Security, whose token endpoint answers without calling the
-			// rest of the chain.
-			FilterRegistrationBean<TokenEndpointCounter> registration = new FilterRegistrationBean<>(counter);
-			registration.addUrlPatterns("/oauth2/token");
-			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-			return registration;
+			return LoopbackServers.ahead(counter, "/oauth2/token");
 		}
 
 	}

@@ -1,20 +1,12 @@
 package dev.dexpace.tokencache.test;
 
 import java.io.IOException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.FilterChain;
@@ -33,7 +25,6 @@ import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -200,15 +191,8 @@ public final class LoginIdentityProvider implements AutoCloseable {
 		}
 
 		@Bean
-		JWKSource<SecurityContext> jwkSource() throws NoSuchAlgorithmException {
-			KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-			generator.initialize(2048);
-			KeyPair keyPair = generator.generateKeyPair();
-			RSAKey key = new RSAKey.Builder((RSAPublicKey) keyPair.getPublic())
-				.privateKey((RSAPrivateKey) keyPair.getPrivate())
-				.keyID(UUID.randomUUID().toString())
-				.build();
-			return new ImmutableJWKSet<>(new JWKSet(key));
+		JWKSource<SecurityContext> jwkSource() {
+			return LoopbackServers.rsaJwkSource();
 		}
 
 		@Bean
@@ -228,10 +212,7 @@ public final class LoginIdentityProvider implements AutoCloseable {
 
 		@Bean
 		FilterRegistrationBean<GrantCounter> grantCounterRegistration(GrantCounter counter) {
-			FilterRegistrationBean<GrantCounter> registration = new FilterRegistrationBean<>(counter);
-			registration.addUrlPatterns("/oauth2/token");
-			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-			return registration;
+			return LoopbackServers.ahead(counter, "/oauth2/token");
 		}
 
 		@Bean
