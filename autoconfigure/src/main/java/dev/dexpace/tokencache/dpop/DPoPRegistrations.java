@@ -30,7 +30,10 @@ import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenRespon
  * {@code use_dpop_nonce} is sent once more with the nonce and deletes nothing
  * ({@link #nonceChallenged}).</li>
  * </ul>
- * Nonces are kept per server (origin) and shared by all registrations.
+ * Nonces are kept per server (origin) and shared by all registrations, those of
+ * authorization servers (RFC 9449 section 8) apart from those of resource servers
+ * (section 9): an identity provider and an API on one origin each keep their own, so a
+ * proof to one never carries the other's.
  *
  * @since 0.1.0
  */
@@ -55,7 +58,9 @@ public final class DPoPRegistrations {
 
 	private final Map<String, Binding> bindings;
 
-	private final DPoPNonces nonces = new DPoPNonces();
+	private final DPoPNonces tokenEndpointNonces = new DPoPNonces();
+
+	private final DPoPNonces resourceServerNonces = new DPoPNonces();
 
 	/**
 	 * Create the DPoP settings of the registrations that use it.
@@ -105,20 +110,22 @@ public final class DPoPRegistrations {
 		String tokenUri = registration.getProviderDetails().getTokenUri();
 		if (binding != null && tokenUri != null) {
 			URI uri = URI.create(tokenUri);
-			headers.set(DPOP_HEADER, binding.proofs().proof(HttpMethod.POST.name(), uri, null, this.nonces.get(uri)));
+			headers.set(DPOP_HEADER,
+					binding.proofs().proof(HttpMethod.POST.name(), uri, null, this.tokenEndpointNonces.get(uri)));
 		}
 		return headers;
 	}
 
 	/**
-	 * Remember the nonce a response carries, if any. Every response of a server a proof
-	 * was sent to goes through here: a server may hand out a new nonce at any time.
-	 * @param uri the request URI
+	 * Remember the nonce a token endpoint's response carries, if any. Every response to a
+	 * token request with a proof goes through here: an authorization server may hand out
+	 * a new nonce at any time.
+	 * @param uri the token request URI
 	 * @param headers the response headers
 	 * @return whether the response carried a nonce
 	 */
 	public boolean nonceReceived(URI uri, HttpHeaders headers) {
-		return this.nonces.put(uri, headers.getFirst(NONCE_HEADER));
+		return this.tokenEndpointNonces.put(uri, headers.getFirst(NONCE_HEADER));
 	}
 
 	/**
@@ -130,14 +137,14 @@ public final class DPoPRegistrations {
 	 */
 	public void nonceReceived(String registrationId, URI uri, HttpHeaders headers) {
 		if (this.bindings.containsKey(registrationId)) {
-			nonceReceived(uri, headers);
+			this.resourceServerNonces.put(uri, headers.getFirst(NONCE_HEADER));
 		}
 	}
 
 	/**
 	 * Return whether a failed token request should be sent once more: the registration
 	 * uses DPoP and the identity provider answered {@code use_dpop_nonce} (its nonce is
-	 * already remembered by {@link #nonceReceived}).
+	 * already remembered by {@link #nonceReceived(URI, HttpHeaders)}).
 	 * @param registrationId the registration id
 	 * @param failure what the token request threw
 	 * @return whether to send the request once more
@@ -187,7 +194,8 @@ public final class DPoPRegistrations {
 			return;
 		}
 		headers.set(HttpHeaders.AUTHORIZATION, DPOP_HEADER + ' ' + token.getTokenValue());
-		headers.set(DPOP_HEADER, binding.proofs().proof(method, uri, token.getTokenValue(), this.nonces.get(uri)));
+		headers.set(DPOP_HEADER,
+				binding.proofs().proof(method, uri, token.getTokenValue(), this.resourceServerNonces.get(uri)));
 	}
 
 	/**
@@ -204,7 +212,7 @@ public final class DPoPRegistrations {
 		if (!this.bindings.containsKey(registrationId)) {
 			return false;
 		}
-		boolean received = nonceReceived(uri, headers);
+		boolean received = this.resourceServerNonces.put(uri, headers.getFirst(NONCE_HEADER));
 		return received && status.value() == 401 && USE_DPOP_NONCE.equals(challengeError(headers));
 	}
 

@@ -3,6 +3,7 @@ package dev.dexpace.tokencache.dpop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.autoconfigure.ReactiveTokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheAutoConfiguration;
@@ -92,6 +93,42 @@ class DPoPNonceIT {
 	}
 
 	@Test
+	void restClientReplacesARevokedTokenWithoutAskingEitherServerForItsNonceAgain() {
+		restClient().run((context) -> {
+			RestClient client = context.getBean(RestClient.Builder.class).build();
+			Supplier<Integer> call = () -> client.get()
+				.uri(this.server.uri("/api/orders"))
+				.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("idp"))
+				.retrieve()
+				.toBodilessEntity()
+				.getStatusCode()
+				.value();
+			assertThat(call.get()).isEqualTo(200);
+			this.server.revokeAll();
+			assertThat(call.get()).isEqualTo(200);
+			assertOneNewTokenRequestAndOneRetry();
+		});
+	}
+
+	@Test
+	void webClientReplacesARevokedTokenWithoutAskingEitherServerForItsNonceAgain() {
+		webClient().run((context) -> {
+			WebClient client = context.getBean(WebClient.Builder.class).build();
+			Supplier<Integer> call = () -> client.get()
+				.uri(this.server.uri("/api/orders"))
+				.attributes(ServerOAuth2AuthorizedClientExchangeFilterFunction.clientRegistrationId("idp"))
+				.retrieve()
+				.toBodilessEntity()
+				.map((entity) -> entity.getStatusCode().value())
+				.block(WAIT);
+			assertThat(call.get()).isEqualTo(200);
+			this.server.revokeAll();
+			assertThat(call.get()).isEqualTo(200);
+			assertOneNewTokenRequestAndOneRetry();
+		});
+	}
+
+	@Test
 	void aBearerTokenWhereDPoPWasAskedForFailsTheCall() {
 		this.server.issue("Bearer");
 		restClient().run((context) -> {
@@ -138,6 +175,19 @@ class DPoPNonceIT {
 			.isEqualTo(2);
 		assertThat(this.server.apiRequests()).as("API requests: one extra for the nonce").isEqualTo(CALLS + 1);
 		assertThat(this.server.apiAccepted()).isEqualTo(CALLS);
+	}
+
+	/**
+	 * The identity provider and the API share an origin here but not their nonces: each
+	 * server's nonce must stay the one the next proof to it carries.
+	 */
+	private void assertOneNewTokenRequestAndOneRetry() {
+		assertThat(this.server.problems()).isEmpty();
+		assertThat(this.server.tokenRequests()).as("token requests: two for the first token, one for the new one")
+			.isEqualTo(3);
+		assertThat(this.server.apiRequests()).as("API requests: the nonce, the revoked token, its retry")
+			.isEqualTo(4);
+		assertThat(this.server.apiAccepted()).isEqualTo(2);
 	}
 
 	private ApplicationContextRunner restClient() {

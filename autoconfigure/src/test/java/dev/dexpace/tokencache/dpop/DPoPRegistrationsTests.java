@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
 import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -66,6 +68,31 @@ class DPoPRegistrationsTests {
 		HttpHeaders otherServer = new HttpHeaders();
 		this.dpop.authorize("bound", "GET", URI.create("http://other/b"), this.dpopToken, otherServer);
 		assertThat(SignedJWT.parse(otherServer.getFirst("DPoP")).getJWTClaimsSet().getClaim("nonce")).isNull();
+	}
+
+	@Test
+	void anIdentityProviderAndAnAPIOnOneOriginKeepTheirOwnNonces() throws Exception {
+		ClientRegistration registration = ClientRegistration.withRegistrationId("bound")
+			.clientId("client")
+			.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+			.tokenUri("http://server/token")
+			.build();
+		HttpHeaders tokenResponse = new HttpHeaders();
+		tokenResponse.set("DPoP-Nonce", "idp-nonce");
+		this.dpop.nonceReceived(URI.create("http://server/token"), tokenResponse);
+		HttpHeaders apiResponse = new HttpHeaders();
+		apiResponse.set("DPoP-Nonce", "api-nonce");
+		apiResponse.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
+		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://server/api"), HttpStatus.UNAUTHORIZED,
+				apiResponse))
+			.isTrue();
+		HttpHeaders call = new HttpHeaders();
+		this.dpop.authorize("bound", "GET", URI.create("http://server/api"), this.dpopToken, call);
+		assertThat(SignedJWT.parse(call.getFirst("DPoP")).getJWTClaimsSet().getStringClaim("nonce"))
+			.isEqualTo("api-nonce");
+		String tokenRequestProof = this.dpop.tokenRequestHeaders(registration).getFirst("DPoP");
+		assertThat(SignedJWT.parse(tokenRequestProof).getJWTClaimsSet().getStringClaim("nonce"))
+			.isEqualTo("idp-nonce");
 	}
 
 	@Test

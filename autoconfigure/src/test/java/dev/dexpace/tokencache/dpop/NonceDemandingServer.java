@@ -29,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  * current nonce gets {@code use_dpop_nonce} and the nonce in {@code DPoP-Nonce}. Every
  * proof is verified: signature against its own {@code jwk}, {@code typ}, {@code htm},
  * {@code htu}, a {@code jti} not seen before, and on the API {@code ath} of the token and
- * the thumbprint the token was bound to.
+ * the thumbprint the token was bound to. A token issued as a DPoP token is refused when
+ * it comes as a {@code Bearer} token, as Spring Security's resource server refuses that
+ * downgrade.
  */
 public final class NonceDemandingServer implements AutoCloseable {
 
@@ -53,6 +55,10 @@ public final class NonceDemandingServer implements AutoCloseable {
 
 	private final ConcurrentHashMap<String, String> boundTokens = new ConcurrentHashMap<>();
 
+	private final Set<String> bearerTokens = ConcurrentHashMap.newKeySet();
+
+	private final Set<String> revokedTokens = ConcurrentHashMap.newKeySet();
+
 	private volatile String tokenType = "DPoP";
 
 	public NonceDemandingServer() throws IOException {
@@ -72,6 +78,14 @@ public final class NonceDemandingServer implements AutoCloseable {
 	 */
 	void issue(String tokenType) {
 		this.tokenType = tokenType;
+	}
+
+	/**
+	 * Reject every token issued so far with {@code 401 WWW-Authenticate: DPoP
+	 * error="invalid_token"} from now on.
+	 */
+	public void revokeAll() {
+		this.revokedTokens.addAll(this.boundTokens.keySet());
 	}
 
 	private void token(HttpExchange exchange) throws IOException {
@@ -96,6 +110,9 @@ public final class NonceDemandingServer implements AutoCloseable {
 			}
 			String token = "at-" + UUID.randomUUID();
 			this.boundTokens.put(token, verified.thumbprint());
+			if (!"DPoP".equals(this.tokenType)) {
+				this.bearerTokens.add(token);
+			}
 			respond(exchange, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"" + this.tokenType
 					+ "\",\"expires_in\":3600}");
 		}
@@ -106,6 +123,12 @@ public final class NonceDemandingServer implements AutoCloseable {
 			this.apiRequests.incrementAndGet();
 			String authorization = exchange.getRequestHeaders().getFirst("Authorization");
 			if (authorization != null && authorization.startsWith("Bearer ")) {
+				if (!this.bearerTokens.contains(authorization.substring("Bearer ".length()))) {
+					this.problems.add("a DPoP token sent as a Bearer token");
+					exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+					respond(exchange, 401, "");
+					return;
+				}
 				this.apiAccepted.incrementAndGet();
 				respond(exchange, 200, "{}");
 				return;
@@ -123,6 +146,11 @@ public final class NonceDemandingServer implements AutoCloseable {
 			if (verified == null || !verified.thumbprint().equals(this.boundTokens.get(token))) {
 				this.problems.add("a proof that does not verify or a token bound to another key");
 				exchange.getResponseHeaders().set("WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\"");
+				respond(exchange, 401, "");
+				return;
+			}
+			if (this.revokedTokens.contains(token)) {
+				exchange.getResponseHeaders().set("WWW-Authenticate", "DPoP error=\"invalid_token\"");
 				respond(exchange, 401, "");
 				return;
 			}
