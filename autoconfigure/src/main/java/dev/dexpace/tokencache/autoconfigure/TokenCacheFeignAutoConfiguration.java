@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.autoconfigure;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.http.TokenCacheFeignCapability;
 import feign.Feign;
 
@@ -33,10 +34,11 @@ public final class TokenCacheFeignAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	TokenCacheFeignCapability tokenCacheFeignCapability(OAuth2AuthorizedClientManager authorizedClientManager,
-			TokenCacheProperties properties, ObjectProvider<FeignOAuth2Properties> feignProperties) {
+			TokenCacheProperties properties, ObjectProvider<FeignOAuth2Properties> feignProperties,
+			ObjectProvider<DPoPRegistrations> dpop) {
 		FeignOAuth2Properties feign = feignProperties.getIfAvailable();
 		return new TokenCacheFeignCapability(authorizedClientManager, properties.isRetryOnUnauthorized(),
-				(feign != null) ? feign.getClientRegistrationId() : null);
+				(feign != null) ? feign.getClientRegistrationId() : null, dpop.getIfAvailable(DPoPRegistrations::none));
 	}
 
 }

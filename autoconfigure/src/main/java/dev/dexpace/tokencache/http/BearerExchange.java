@@ -24,8 +24,9 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
  * {@code RestTemplate}, HTTP service clients on a {@code RestClient}, Feign): authorize
  * once, send with the token, and when the API rejects it (see
  * {@link UnauthorizedResponses}) delete it, only while the cache still holds it, and, if
- * retrying is on, send once more with a new token. Each client adapts only how a request
- * is sent and how its response is read; what a response means and what follows is decided
+ * retrying is on, send once more with a new token; for a DPoP registration, send a proof
+ * with every attempt and answer a {@code use_dpop_nonce} challenge once, with the same
+ * token. Each client adapts only how a request is sent and how its response is read; what a response means and what follows is decided
  * here. The {@code WebClient} filter sequences the same decisions in a {@code Mono}.
  */
 final class BearerExchange {
@@ -40,10 +41,6 @@ final class BearerExchange {
 	private final boolean retryOnUnauthorized;
 
 	private final DPoPRegistrations dpop;
-
-	BearerExchange(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized) {
-		this(manager, retryOnUnauthorized, DPoPRegistrations.none());
-	}
 
 	BearerExchange(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized, DPoPRegistrations dpop) {
 		this.manager = manager;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import feign.Capability;
 import feign.Client;
 import feign.Request;
@@ -36,6 +37,11 @@ import org.springframework.util.StringUtils;
  * retry sends exactly the same bytes. The principal is the one in the
  * {@code SecurityContextHolder}, or an anonymous one.
  * <p>
+ * A registration that uses DPoP sends {@code Authorization: DPoP …} and a proof made for
+ * each attempt, and a {@code 401} that asks for a DPoP nonce is sent once more with it,
+ * deleting nothing: the same {@link BearerExchange} decides this for Feign as for
+ * {@code RestClient}.
+ * <p>
  * A call that already carries an {@code Authorization} header (set by the application's
  * own interceptor, a subclass of {@link OAuth2AccessTokenInterceptor} included, or by a
  * header parameter) is sent as it is.
@@ -57,7 +63,20 @@ public final class TokenCacheFeignCapability implements Capability {
 	 */
 	public TokenCacheFeignCapability(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized,
 			@Nullable String clientRegistrationId) {
-		this.exchange = new BearerExchange(manager, retryOnUnauthorized);
+		this(manager, retryOnUnauthorized, clientRegistrationId, DPoPRegistrations.none());
+	}
+
+	/**
+	 * Create a capability that sends DPoP tokens with a proof for each request.
+	 * @param manager the manager that authorizes calls
+	 * @param retryOnUnauthorized whether to retry a rejected call once with a new token
+	 * @param clientRegistrationId the registration every client uses, or {@code null} for
+	 * the host of each client's URL
+	 * @param dpop which registrations use DPoP, with which key
+	 */
+	public TokenCacheFeignCapability(OAuth2AuthorizedClientManager manager, boolean retryOnUnauthorized,
+			@Nullable String clientRegistrationId, DPoPRegistrations dpop) {
+		this.exchange = new BearerExchange(manager, retryOnUnauthorized, dpop);
 		this.clientRegistrationId = StringUtils.hasText(clientRegistrationId) ? clientRegistrationId : null;
 	}
 
