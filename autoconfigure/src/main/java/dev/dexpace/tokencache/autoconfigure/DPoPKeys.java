@@ -59,8 +59,10 @@ final class DPoPKeys {
 	private static JWSAlgorithm algorithm(String property, String value) {
 		JWSAlgorithm algorithm = JWSAlgorithm.parse(value.trim());
 		if (!DPoPProofs.SUPPORTED_ALGORITHMS.contains(algorithm)) {
-			throw TokenCacheProperties.invalid(property, value,
-					"is not a DPoP algorithm this starter signs with; use ES256, ES384, ES512, PS256, PS384, PS512 or RS256");
+			String edDSA = JWSAlgorithm.Family.ED.contains(algorithm)
+					? " (Nimbus JOSE signs EdDSA only with Google Tink, which the starter does not use)" : "";
+			throw TokenCacheProperties.invalid(property, value, "is not a DPoP algorithm this starter signs with"
+					+ edDSA + "; use ES256, ES384, ES512, PS256, PS384, PS512 or RS256");
 		}
 		return algorithm;
 	}

@@ -69,6 +69,18 @@ class DPoPAutoConfigurationTests {
 	}
 
 	@Test
+	void eddsaFailsStartUpNamingThePropertyAndWhyItIsNotSupported() {
+		this.contextRunner
+			.withPropertyValues("dexpace.token-cache.registration.orders-api.dpop.enabled=true",
+					"dexpace.token-cache.registration.orders-api.dpop.algorithm=EdDSA")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("dexpace.token-cache.registration.orders-api.dpop.algorithm")
+				.hasMessageContaining("Google Tink")
+				.hasMessageContaining("ES256"));
+	}
+
+	@Test
 	void anAlgorithmTheStarterCannotSignWithFailsStartUpNamingTheProperty() {
 		this.contextRunner
 			.withPropertyValues("dexpace.token-cache.registration.orders-api.dpop.enabled=true",
