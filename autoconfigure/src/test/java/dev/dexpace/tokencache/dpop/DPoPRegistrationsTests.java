@@ -1,6 +1,7 @@
 package dev.dexpace.tokencache.dpop;
 
 import java.net.URI;
+import java.text.ParseException;
 import java.time.Instant;
 import java.util.Map;
 
@@ -55,19 +56,11 @@ class DPoPRegistrationsTests {
 
 	@Test
 	void aNonceChallengeIsRememberedPerServerAndCarriedByTheNextProof() throws Exception {
-		HttpHeaders response = new HttpHeaders();
-		response.set("DPoP-Nonce", "n-42");
-		response.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
 		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://api:80/a"), HttpStatus.UNAUTHORIZED,
-				response))
+				nonceChallenge("n-42")))
 			.isTrue();
-		HttpHeaders sameServer = new HttpHeaders();
-		this.dpop.authorize("bound", "GET", URI.create("http://API/b"), this.dpopToken, sameServer);
-		assertThat(SignedJWT.parse(sameServer.getFirst("DPoP")).getJWTClaimsSet().getStringClaim("nonce"))
-			.isEqualTo("n-42");
-		HttpHeaders otherServer = new HttpHeaders();
-		this.dpop.authorize("bound", "GET", URI.create("http://other/b"), this.dpopToken, otherServer);
-		assertThat(SignedJWT.parse(otherServer.getFirst("DPoP")).getJWTClaimsSet().getClaim("nonce")).isNull();
+		assertThat(nonce(call("http://API/b"))).isEqualTo("n-42");
+		assertThat(nonce(call("http://other/b"))).isNull();
 	}
 
 	@Test
@@ -80,19 +73,11 @@ class DPoPRegistrationsTests {
 		HttpHeaders tokenResponse = new HttpHeaders();
 		tokenResponse.set("DPoP-Nonce", "idp-nonce");
 		this.dpop.nonceReceived(URI.create("http://server/token"), tokenResponse);
-		HttpHeaders apiResponse = new HttpHeaders();
-		apiResponse.set("DPoP-Nonce", "api-nonce");
-		apiResponse.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
 		assertThat(this.dpop.nonceChallenged("bound", URI.create("http://server/api"), HttpStatus.UNAUTHORIZED,
-				apiResponse))
+				nonceChallenge("api-nonce")))
 			.isTrue();
-		HttpHeaders call = new HttpHeaders();
-		this.dpop.authorize("bound", "GET", URI.create("http://server/api"), this.dpopToken, call);
-		assertThat(SignedJWT.parse(call.getFirst("DPoP")).getJWTClaimsSet().getStringClaim("nonce"))
-			.isEqualTo("api-nonce");
-		String tokenRequestProof = this.dpop.tokenRequestHeaders(registration).getFirst("DPoP");
-		assertThat(SignedJWT.parse(tokenRequestProof).getJWTClaimsSet().getStringClaim("nonce"))
-			.isEqualTo("idp-nonce");
+		assertThat(nonce(call("http://server/api"))).isEqualTo("api-nonce");
+		assertThat(nonce(this.dpop.tokenRequestHeaders(registration))).isEqualTo("idp-nonce");
 	}
 
 	@Test
@@ -114,6 +99,23 @@ class DPoPRegistrationsTests {
 		assertThat(this.dpop.retryForNonce("bound",
 				new OAuth2AuthorizationException(new OAuth2Error("invalid_dpop_proof"))))
 			.isFalse();
+	}
+
+	private static HttpHeaders nonceChallenge(String nonce) {
+		HttpHeaders response = new HttpHeaders();
+		response.set("DPoP-Nonce", nonce);
+		response.set(HttpHeaders.WWW_AUTHENTICATE, "DPoP error=\"use_dpop_nonce\"");
+		return response;
+	}
+
+	private HttpHeaders call(String uri) {
+		HttpHeaders request = new HttpHeaders();
+		this.dpop.authorize("bound", "GET", URI.create(uri), this.dpopToken, request);
+		return request;
+	}
+
+	private static String nonce(HttpHeaders request) throws ParseException {
+		return SignedJWT.parse(request.getFirst("DPoP")).getJWTClaimsSet().getStringClaim("nonce");
 	}
 
 }
