@@ -64,18 +64,11 @@ final class BearerExchange {
 		}
 		OAuth2AccessToken sent = client.getAccessToken();
 		String registrationId = authorizeRequest.getClientRegistrationId();
-		R response = call.send(authorization(registrationId, call, sent));
+		R first = call.send(authorization(registrationId, call, sent));
 		// DPoP: a resource server that wants its nonce in the proof gets the call once more,
 		// same token, new proof; the token was not rejected.
-		if (this.dpop.nonceChallenged(registrationId, call.uri(), call.status(response), call.headers(response))) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Resource server asked registration '" + registrationId + "' for a DPoP nonce; "
-						+ "sending once more with it");
-			}
-			call.discard(response);
-			response = call.send(authorization(registrationId, call, sent));
-			this.dpop.nonceReceived(registrationId, call.uri(), call.headers(response));
-		}
+		boolean nonceAnswered = nonceChallenged(registrationId, call, first);
+		R response = nonceAnswered ? resend(registrationId, call, first, sent) : first;
 		if (!(this.manager instanceof CachingOAuth2AuthorizedClientManager caching)
 				|| !UnauthorizedResponses.tokenRejected(call.status(response), call.headers(response))) {
 			return response;
@@ -99,9 +92,35 @@ final class BearerExchange {
 			return response;
 		}
 		call.discard(response);
-		R retried = call.send(authorization(registrationId, call, renewed.getAccessToken()));
+		OAuth2AccessToken token = renewed.getAccessToken();
+		R retried = call.send(authorization(registrationId, call, token));
+		// A nonce that changed while the token was replaced is answered here, unless the
+		// call was already sent again for a nonce: at most one retry of each kind.
+		if (!nonceAnswered && nonceChallenged(registrationId, call, retried)) {
+			return resend(registrationId, call, retried, token);
+		}
 		this.dpop.nonceReceived(registrationId, call.uri(), call.headers(retried));
 		return retried;
+	}
+
+	private <R> boolean nonceChallenged(String registrationId, Call<R> call, R response) throws IOException {
+		return this.dpop.nonceChallenged(registrationId, call.uri(), call.status(response), call.headers(response));
+	}
+
+	/**
+	 * Send the call once more with the same token and a proof that carries the nonce the
+	 * resource server just asked for.
+	 */
+	private <R> R resend(String registrationId, Call<R> call, R challenged, OAuth2AccessToken token)
+			throws IOException {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Resource server asked registration '" + registrationId + "' for a DPoP nonce; "
+					+ "sending once more with it");
+		}
+		call.discard(challenged);
+		R response = call.send(authorization(registrationId, call, token));
+		this.dpop.nonceReceived(registrationId, call.uri(), call.headers(response));
+		return response;
 	}
 
 	/**

@@ -143,19 +143,20 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 				// Same token, new proof; the token was not rejected.
 				return response.releaseBody()
 					.then(next.exchange(ClientRequest.from(authorized(registrationId, request, sent)).body(again).build()))
-					.flatMap((retried) -> rejected(request, next, authorizeRequest, sent, retried, recorded));
+					.flatMap((retried) -> rejected(request, next, authorizeRequest, sent, retried, recorded, true));
 			}
-			return rejected(request, next, authorizeRequest, sent, response, recorded);
+			return rejected(request, next, authorizeRequest, sent, response, recorded, false);
 		});
 	}
 
 	/**
 	 * What follows a response: a rejected token is deleted and, if retrying is on and the
-	 * body can be sent again, replaced once.
+	 * body can be sent again, replaced once; a nonce challenge to that retry is answered
+	 * once more unless the call was already sent again for a nonce.
 	 */
 	private Mono<ClientResponse> rejected(ClientRequest request, ExchangeFunction next,
 			OAuth2AuthorizeRequest authorizeRequest, OAuth2AccessToken sent, ClientResponse response,
-			@Nullable ReplayableBody recorded) {
+			@Nullable ReplayableBody recorded, boolean nonceAnswered) {
 		String registrationId = authorizeRequest.getClientRegistrationId();
 		this.dpop.nonceReceived(registrationId, request.url(), response.headers().asHttpHeaders());
 		if (!(this.manager instanceof CachingReactiveOAuth2AuthorizedClientManager caching)
@@ -178,12 +179,22 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 		}
 		return caching.reauthorize(authorizeRequest, sent)
 			.onErrorResume((ex) -> response.releaseBody().then(Mono.error(ex)))
-			.flatMap((renewed) -> response.releaseBody()
-				.then(next.exchange(ClientRequest.from(authorized(registrationId, request, renewed.getAccessToken()))
-					.body(again)
-					.build()))
-				.doOnNext((retried) -> this.dpop.nonceReceived(registrationId, request.url(),
-						retried.headers().asHttpHeaders())))
+			.flatMap((renewed) -> {
+				OAuth2AccessToken token = renewed.getAccessToken();
+				return response.releaseBody()
+					.then(next.exchange(ClientRequest.from(authorized(registrationId, request, token)).body(again).build()))
+					.flatMap((retried) -> {
+						if (!nonceAnswered && this.dpop.nonceChallenged(registrationId, request.url(),
+								retried.statusCode(), retried.headers().asHttpHeaders())) {
+							return retried.releaseBody()
+								.then(next.exchange(
+										ClientRequest.from(authorized(registrationId, request, token)).body(again).build()));
+						}
+						return Mono.just(retried);
+					})
+					.doOnNext((last) -> this.dpop.nonceReceived(registrationId, request.url(),
+							last.headers().asHttpHeaders()));
+			})
 			.switchIfEmpty(Mono.just(response));
 	}
 

@@ -109,6 +109,22 @@ class DPoPNonceIT {
 	}
 
 	@Test
+	void restClientAnswersANonceThatChangedWhileItReplacedARevokedToken() {
+		restClient().run((context) -> {
+			RestClient client = context.getBean(RestClient.Builder.class).build();
+			answersANewNonceAfterReplacingARevokedToken(() -> get(client));
+		});
+	}
+
+	@Test
+	void webClientAnswersANonceThatChangedWhileItReplacedARevokedToken() {
+		webClient().run((context) -> {
+			WebClient client = context.getBean(WebClient.Builder.class).build();
+			answersANewNonceAfterReplacingARevokedToken(() -> get(client));
+		});
+	}
+
+	@Test
 	void aBearerTokenWhereDPoPWasAskedForFailsTheCall() {
 		this.server.issue("Bearer");
 		restClient().run((context) -> {
@@ -164,6 +180,25 @@ class DPoPNonceIT {
 			.isEqualTo(3);
 		assertThat(this.server.apiRequests()).as("API requests: the nonce, the revoked token, its retry")
 			.isEqualTo(4);
+		assertThat(this.server.apiAccepted()).isEqualTo(2);
+	}
+
+	/**
+	 * The resource server rejects the token and, by the time the new token arrives, wants
+	 * a new nonce: the retry with the new token is answered with that nonce once, so the
+	 * call succeeds with one token request and two retries, never more.
+	 */
+	private void answersANewNonceAfterReplacingARevokedToken(Supplier<Integer> call) {
+		assertThat(call.get()).isEqualTo(200);
+		this.server.revokeAll();
+		this.server.rotateApiNonce();
+		assertThat(call.get()).isEqualTo(200);
+		assertThat(this.server.problems()).isEmpty();
+		assertThat(this.server.tokenRequests()).as("token requests: two for the first token, one for the new one")
+			.isEqualTo(3);
+		assertThat(this.server.apiRequests())
+			.as("API requests: first call and its nonce; the revoked token, its retry, the new nonce")
+			.isEqualTo(5);
 		assertThat(this.server.apiAccepted()).isEqualTo(2);
 	}
 

@@ -39,6 +39,8 @@ public final class NonceDemandingServer implements AutoCloseable {
 
 	static final String API_NONCE = "api-nonce-1";
 
+	private volatile String apiNonce = API_NONCE;
+
 	private final HttpServer server;
 
 	private final ExecutorService executor = Executors.newFixedThreadPool(8);
@@ -86,6 +88,14 @@ public final class NonceDemandingServer implements AutoCloseable {
 	 */
 	public void revokeAll() {
 		this.revokedTokens.addAll(this.boundTokens.keySet());
+	}
+
+	/**
+	 * Demand a new nonce of the resource server from now on, as a server that rotates its
+	 * nonces does.
+	 */
+	void rotateApiNonce() {
+		this.apiNonce = "api-nonce-" + UUID.randomUUID();
 	}
 
 	private void token(HttpExchange exchange) throws IOException {
@@ -154,8 +164,9 @@ public final class NonceDemandingServer implements AutoCloseable {
 				respond(exchange, 401, "");
 				return;
 			}
-			if (!API_NONCE.equals(verified.nonce())) {
-				exchange.getResponseHeaders().set("DPoP-Nonce", API_NONCE);
+			String nonce = this.apiNonce;
+			if (!nonce.equals(verified.nonce())) {
+				exchange.getResponseHeaders().set("DPoP-Nonce", nonce);
 				exchange.getResponseHeaders()
 					.set("WWW-Authenticate", "DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce\"");
 				respond(exchange, 401, "");
