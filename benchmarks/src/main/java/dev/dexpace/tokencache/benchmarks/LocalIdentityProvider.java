@@ -17,7 +17,7 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A token endpoint and an API on loopback, for the benchmarks: {@code POST /token} issues
  * opaque tokens with {@code expires_in}, after an optional delay, and counts requests;
- * {@code GET /api} answers 200 to any bearer token.
+ * {@code GET /api} answers 200 to any bearer token, and to a DPoP token with a proof.
  */
 final class LocalIdentityProvider implements AutoCloseable {
 
@@ -36,6 +36,8 @@ final class LocalIdentityProvider implements AutoCloseable {
 	private volatile Duration lifetime = Duration.ofHours(1);
 
 	private volatile Duration delay = Duration.ZERO;
+
+	private volatile String tokenType = "Bearer";
 
 	LocalIdentityProvider() {
 		try {
@@ -72,6 +74,16 @@ final class LocalIdentityProvider implements AutoCloseable {
 		return this;
 	}
 
+	/**
+	 * Issue tokens of this type ({@code Bearer} or {@code DPoP}).
+	 * @param tokenType the token type of token responses
+	 * @return this identity provider
+	 */
+	LocalIdentityProvider tokenType(String tokenType) {
+		this.tokenType = tokenType;
+		return this;
+	}
+
 	int tokenRequests() {
 		return this.tokenRequests.get();
 	}
@@ -82,7 +94,7 @@ final class LocalIdentityProvider implements AutoCloseable {
 			this.tokenRequests.incrementAndGet();
 			pause(this.delay);
 			String body = "{\"access_token\":\"opaque-" + UUID.randomUUID()
-					+ "\",\"token_type\":\"Bearer\",\"expires_in\":" + this.lifetime.toSeconds() + "}";
+					+ "\",\"token_type\":\"" + this.tokenType + "\",\"expires_in\":" + this.lifetime.toSeconds() + "}";
 			respond(exchange, 200, body);
 		}
 	}
@@ -90,8 +102,11 @@ final class LocalIdentityProvider implements AutoCloseable {
 	private void api(HttpExchange exchange) throws IOException {
 		try (exchange) {
 			String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-			boolean bearer = authorization != null && authorization.startsWith("Bearer ");
-			respond(exchange, bearer ? 200 : 401, bearer ? "{\"ok\":true}" : "{}");
+			// A DPoP call needs its proof; the proof is not verified here: the benchmarks
+			// measure what the client does.
+			boolean accepted = authorization != null && (authorization.startsWith("Bearer ")
+					|| (authorization.startsWith("DPoP ") && exchange.getRequestHeaders().containsKey("DPoP")));
+			respond(exchange, accepted ? 200 : 401, accepted ? "{\"ok\":true}" : "{}");
 		}
 	}
 
