@@ -44,6 +44,16 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 */
 	static final long UNKNOWN_TTL = Long.MIN_VALUE;
 
+	/**
+	 * The value of a published wait: only its time to live counts.
+	 */
+	static final byte[] BUSY = { '1' };
+
+	/**
+	 * How many keys one {@code SCAN} step asks for.
+	 */
+	static final int SCAN_BATCH = 500;
+
 	private final Log logger = LogFactory.getLog(getClass());
 
 	final RedisCacheSettings settings;
@@ -65,6 +75,19 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 		this.keys = new RedisKeys(settings.keyPrefix());
 		this.codec = TokenValueCodec.of(settings.encryptionKey(), settings.previousEncryptionKeys());
 		this.breaker = new RedisCircuitBreaker(settings.failureThreshold(), settings.openDuration(), System::nanoTime);
+	}
+
+	/**
+	 * Open the connection to Redis now, so that the first cached call does not pay for
+	 * connecting (and, with a short timeout, count it as a failure). Never throws: when
+	 * Redis cannot be reached the cache starts anyway, fails soft and connects later (the
+	 * reactive cache off the event loop). Blocks the calling thread: call it at start-up,
+	 * never on an event loop.
+	 * @param maxWait how long to wait for Redis
+	 * @return whether Redis answered
+	 */
+	public final boolean warmUp(Duration maxWait) {
+		return ping(maxWait);
 	}
 
 	/**
@@ -101,13 +124,51 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	}
 
 	/**
-	 * Keep a copy of a token read from Redis in the near cache, for no longer than its
-	 * key lives.
+	 * Return whether a token read without its {@code PTTL} must be read again with it:
+	 * our clock says it is gone while Redis still holds it, and Redis' clock decides.
 	 */
-	final void keepNear(NearCache near, String redisKey, CachedToken token, long pttlMillis, long epoch) {
-		if (pttlMillis > 0) {
-			near.put(redisKey, token, Math.min(ttlMillis(token), pttlMillis), epoch);
+	final boolean needsRedisClock(CachedToken token) {
+		return ttlMillis(token) <= 0;
+	}
+
+	/**
+	 * Decode a value read with its key's {@code PTTL}, as {@link #read} does, and rebase
+	 * the token on Redis' remaining life ({@link #alive}); on a near miss keep a copy for
+	 * no longer than the key lives.
+	 * @param key the token key
+	 * @param redisKey the Redis key
+	 * @param value the value
+	 * @param pttlMillis the key's {@code PTTL}
+	 * @param near the near cache, or {@code null}
+	 * @param epoch the near cache's epoch taken before the read
+	 * @return what it holds for this instance
+	 */
+	final Read readWithTtl(TokenKey key, String redisKey, byte[] value, long pttlMillis, @Nullable NearCache near,
+			long epoch) {
+		Read read = read(key, redisKey, value);
+		CachedToken token = read.token();
+		CachedToken alive = (token != null) ? alive(token, pttlMillis) : null;
+		if (near != null && alive != null && pttlMillis > 0) {
+			near.put(redisKey, alive, Math.min(ttlMillis(alive), pttlMillis), epoch);
 		}
+		return (alive != token) ? new Read(alive, read.corrupt()) : read;
+	}
+
+	/**
+	 * Return what a {@code put} writes.
+	 * @param key the token key
+	 * @param token the token
+	 * @return the write, or {@code null} when the token has no life left worth writing
+	 */
+	final @Nullable Write write(TokenKey key, CachedToken token) {
+		long ttlMillis = ttlMillis(token);
+		if (ttlMillis <= 0) {
+			return null;
+		}
+		String redisKey = this.keys.of(key);
+		NearCache near = nearCache();
+		return new Write(redisKey, this.codec.encode(redisKey, token, key.keyThumbprint()), ttlMillis, token, near,
+				(near != null) ? near.epoch() : 0);
 	}
 
 	/**
@@ -243,6 +304,32 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 * @param corrupt whether it is damaged and must be deleted
 	 */
 	record Read(@Nullable CachedToken token, boolean corrupt) {
+
+	}
+
+	/**
+	 * What a {@code put} writes: the value under its key with its TTL, and the near cache
+	 * (with its epoch taken before the write) that keeps a copy once Redis has it.
+	 *
+	 * @param redisKey the Redis key
+	 * @param value the encoded value
+	 * @param ttlMillis its time to live
+	 * @param token the token
+	 * @param near the near cache, or {@code null}
+	 * @param epoch the near cache's epoch
+	 */
+	record Write(String redisKey, byte[] value, long ttlMillis, CachedToken token, @Nullable NearCache near,
+			long epoch) {
+
+		/**
+		 * Redis took the value: keep the copy near. Only what Redis holds: a token Redis did
+		 * not take is not kept here either.
+		 */
+		void written() {
+			if (this.near != null) {
+				this.near.put(this.redisKey, this.token, this.ttlMillis, this.epoch);
+			}
+		}
 
 	}
 
