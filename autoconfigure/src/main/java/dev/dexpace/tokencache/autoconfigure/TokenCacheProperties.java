@@ -15,6 +15,7 @@ import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -225,45 +226,49 @@ public class TokenCacheProperties implements InitializingBean {
 	 * Apply the settings that tune a caching manager.
 	 * @param manager the manager
 	 * @param cache the cache the manager serves tokens from
+	 * @param backoff the application's backoff from failing token endpoints, if any
 	 */
-	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache) {
+	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache,
+			@Nullable TokenEndpointBackoff backoff) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
-		manager.setFetchLock(fetchLock(cache));
+		manager.setFetchLock(fetchLock(cache, TokenFetchLock.class));
 		// A shared cache also shares the waits token endpoints announce.
-		manager.setBackoffStore((cache instanceof TokenEndpointBackoffStore store) ? store : null);
+		manager.setBackoffStore(as(cache, TokenEndpointBackoffStore.class));
+		if (backoff != null) {
+			manager.setTokenEndpointBackoff(backoff);
+		}
 	}
 
 	/**
-	 * Apply the settings the reactive caching manager takes from the properties.
+	 * Apply the settings that tune a reactive caching manager, as
+	 * {@link #applyTo(CachingOAuth2AuthorizedClientManager, TokenCache, TokenEndpointBackoff)}
+	 * does.
 	 * @param manager the manager
 	 * @param cache the reactive token cache it uses
+	 * @param backoff the application's backoff from failing token endpoints, if any
 	 */
-	void applyTo(CachingReactiveOAuth2AuthorizedClientManager manager, ReactiveTokenCache cache) {
+	void applyTo(CachingReactiveOAuth2AuthorizedClientManager manager, ReactiveTokenCache cache,
+			@Nullable TokenEndpointBackoff backoff) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
-		manager.setFetchLock(fetchLock(cache));
-		manager.setBackoffStore((cache instanceof ReactiveTokenEndpointBackoffStore store) ? store : null);
+		manager.setFetchLock(fetchLock(cache, ReactiveTokenFetchLock.class));
+		manager.setBackoffStore(as(cache, ReactiveTokenEndpointBackoffStore.class));
+		if (backoff != null) {
+			manager.setTokenEndpointBackoff(backoff);
+		}
 	}
 
 	/**
 	 * Return the cache as the fleet-wide fetch lock, when it is one and
 	 * {@code redis.lock.enabled} is on.
-	 * @param cache the token cache
-	 * @return the lock, or {@code null}
 	 */
-	@Nullable TokenFetchLock fetchLock(TokenCache cache) {
-		return (this.redis.getLock().isEnabled() && cache instanceof TokenFetchLock lock) ? lock : null;
+	private <L> @Nullable L fetchLock(Object cache, Class<L> lock) {
+		return this.redis.getLock().isEnabled() ? as(cache, lock) : null;
 	}
 
-	/**
-	 * Return the reactive cache as the fleet-wide fetch lock, when it is one and
-	 * {@code redis.lock.enabled} is on.
-	 * @param cache the reactive token cache
-	 * @return the lock, or {@code null}
-	 */
-	@Nullable ReactiveTokenFetchLock fetchLock(ReactiveTokenCache cache) {
-		return (this.redis.getLock().isEnabled() && cache instanceof ReactiveTokenFetchLock lock) ? lock : null;
+	private static <T> @Nullable T as(Object cache, Class<T> type) {
+		return type.isInstance(cache) ? type.cast(cache) : null;
 	}
 
 	/**
