@@ -7,23 +7,14 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.core.Ordered;
-import org.springframework.security.oauth2.client.annotation.ClientRegistrationId;
 import org.springframework.security.oauth2.client.web.client.ClientRegistrationIdProcessor;
 import org.springframework.web.service.registry.HttpServiceGroup;
 import org.springframework.web.service.registry.HttpServiceGroupConfigurer;
 
 /**
- * What both HTTP service group configurers decide, for {@code RestClient} and
- * {@code WebClient} groups alike: {@link ClientRegistrationId @ClientRegistrationId}
- * becomes the registration attribute (Spring Security's
- * {@link ClientRegistrationIdProcessor}), Spring Security's own authorization (its
- * interceptor or exchange filter) is taken off each group's client, and the token cache's
- * is on it exactly once, so that a call looks its token up once and gets the cache's 401
- * handling. It runs last ({@link Ordered#LOWEST_PRECEDENCE}, and after the application's
- * own configurers, which are registered first), so that it sees what the others added.
- *
- * @param <B> the client builder
- * @param <A> what authorizes the client's requests (an interceptor or a filter)
+ * What the {@code RestClient} and {@code WebClient} group configurers both decide (see
+ * {@link TokenCacheRestClientHttpServiceGroupConfigurer}), over the chain of what
+ * authorizes a client's requests ({@code A}: interceptors or filters).
  */
 abstract class TokenCacheHttpServiceGroupConfigurer<B, A> implements HttpServiceGroupConfigurer<B>, Ordered {
 
@@ -42,18 +33,8 @@ abstract class TokenCacheHttpServiceGroupConfigurer<B, A> implements HttpService
 			.httpRequestValuesProcessor(ClientRegistrationIdProcessor.DEFAULT_INSTANCE));
 	}
 
-	/**
-	 * Change the chain of a client's authorizers (interceptors or filters).
-	 * @param builder the client builder
-	 * @param change the change
-	 */
 	abstract void authorizers(B builder, Consumer<List<A>> change);
 
-	/**
-	 * Return whether an element of the chain is Spring Security's own authorization.
-	 * @param element the element
-	 * @return whether to take it off
-	 */
 	abstract boolean isSpringSecurity(A element);
 
 	private void authorize(HttpServiceGroup group, List<A> chain) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCacheListener;
@@ -44,14 +45,9 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 */
 	static final long UNKNOWN_TTL = Long.MIN_VALUE;
 
-	/**
-	 * The value of a published wait: only its time to live counts.
-	 */
+	/** The value of a published wait: only its time to live counts. */
 	static final byte[] BUSY = { '1' };
 
-	/**
-	 * How many keys one {@code SCAN} step asks for.
-	 */
 	static final int SCAN_BATCH = 500;
 
 	private final Log logger = LogFactory.getLog(getClass());
@@ -123,25 +119,14 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 		return null;
 	}
 
-	/**
-	 * Return whether a token read without its {@code PTTL} must be read again with it:
-	 * our clock says it is gone while Redis still holds it, and Redis' clock decides.
-	 */
+	/** Our clock says the token read is gone while Redis still holds it: Redis' clock decides. */
 	final boolean needsRedisClock(CachedToken token) {
 		return ttlMillis(token) <= 0;
 	}
 
 	/**
-	 * Decode a value read with its key's {@code PTTL}, as {@link #read} does, and rebase
-	 * the token on Redis' remaining life ({@link #alive}); on a near miss keep a copy for
-	 * no longer than the key lives.
-	 * @param key the token key
-	 * @param redisKey the Redis key
-	 * @param value the value
-	 * @param pttlMillis the key's {@code PTTL}
-	 * @param near the near cache, or {@code null}
-	 * @param epoch the near cache's epoch taken before the read
-	 * @return what it holds for this instance
+	 * {@link #read} a value read with its key's {@code PTTL} and rebase its token on it
+	 * ({@link #alive}); on a near miss keep a copy for no longer than the key lives.
 	 */
 	final Read readWithTtl(TokenKey key, String redisKey, byte[] value, long pttlMillis, @Nullable NearCache near,
 			long epoch) {
@@ -154,12 +139,7 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 		return (alive != token) ? new Read(alive, read.corrupt()) : read;
 	}
 
-	/**
-	 * Return what a {@code put} writes.
-	 * @param key the token key
-	 * @param token the token
-	 * @return the write, or {@code null} when the token has no life left worth writing
-	 */
+	/** Return what a {@code put} writes, or {@code null}: no life left worth writing. */
 	final @Nullable Write write(TokenKey key, CachedToken token) {
 		long ttlMillis = ttlMillis(token);
 		if (ttlMillis <= 0) {
@@ -227,6 +207,18 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 				near.invalidate(redisKey);
 			}
 		}
+	}
+
+	/**
+	 * Return what a {@code SET NX PX} of a fetch lease means: the lease, none while
+	 * another instance holds it, or, when Redis failed ({@code null}), a lease that
+	 * coordinates nothing, so that the caller fetches at once.
+	 */
+	static <L> @Nullable L lease(@Nullable Boolean acquired, L uncoordinated, Supplier<L> taken) {
+		if (acquired == null) {
+			return uncoordinated;
+		}
+		return acquired ? taken.get() : null;
 	}
 
 	/**
@@ -308,23 +300,13 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	}
 
 	/**
-	 * What a {@code put} writes: the value under its key with its TTL, and the near cache
-	 * (with its epoch taken before the write) that keeps a copy once Redis has it.
-	 *
-	 * @param redisKey the Redis key
-	 * @param value the encoded value
-	 * @param ttlMillis its time to live
-	 * @param token the token
-	 * @param near the near cache, or {@code null}
-	 * @param epoch the near cache's epoch
+	 * What a {@code put} writes, and the near cache (with its epoch taken before the
+	 * write) that keeps a copy once Redis has it.
 	 */
 	record Write(String redisKey, byte[] value, long ttlMillis, CachedToken token, @Nullable NearCache near,
 			long epoch) {
 
-		/**
-		 * Redis took the value: keep the copy near. Only what Redis holds: a token Redis did
-		 * not take is not kept here either.
-		 */
+		/** Redis took the value (a token Redis did not take is not kept here either). */
 		void written() {
 			if (this.near != null) {
 				this.near.put(this.redisKey, this.token, this.ttlMillis, this.epoch);

@@ -214,7 +214,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		return Mono.defer(() -> {
 			ByteBuffer lockKey = buffer(this.keys.lockOf(key));
 			byte[] owner = owner();
-			Lease noLease = Mono::empty;
 			Expiration expiration = Expiration.milliseconds(leaseTime().toMillis());
 			return guarded("lock",
 					(redis) -> redis.stringCommands()
@@ -222,17 +221,9 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 						.defaultIfEmpty(false))
 				.map(Optional::of)
 				.defaultIfEmpty(Optional.empty())
-				.flatMap((acquired) -> {
-					if (acquired.isEmpty()) {
-						return Mono.just(noLease);
-					}
-					if (!acquired.get()) {
-						return Mono.empty();
-					}
-					Lease lease = () -> guarded("unlock", (redis) -> compareAndDeleteCommand(redis, lockKey, owner))
-						.then();
-					return Mono.just(lease);
-				});
+				.<Lease>mapNotNull((acquired) -> lease(acquired.orElse(null), Mono::empty,
+						() -> () -> guarded("unlock", (redis) -> compareAndDeleteCommand(redis, lockKey, owner))
+							.then()));
 		});
 	}
 

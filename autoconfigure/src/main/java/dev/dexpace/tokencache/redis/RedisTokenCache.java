@@ -212,15 +212,9 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		long leaseMillis = leaseTime().toMillis();
 		Boolean acquired = this.guard.call("lock",
 				(deadline) -> this.commands.setIfAbsent(lockKey, owner, leaseMillis, deadline));
-		if (acquired == null) {
-			return () -> {
-			};
-		}
-		if (!acquired) {
-			return null;
-		}
-		return () -> this.guard.run("unlock",
-				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline));
+		return lease(acquired, () -> {
+		}, () -> () -> this.guard.run("unlock",
+				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline)));
 	}
 
 	/**
