@@ -189,30 +189,19 @@ public class TokenCacheProperties implements InitializingBean {
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		if (this.fallbackTtl.isNegative() || this.fallbackTtl.isZero()) {
-			throw invalid("fallback-ttl", this.fallbackTtl, "must be positive");
-		}
-		if (this.expiryBuffer.isNegative()) {
-			throw invalid("expiry-buffer", this.expiryBuffer, "must not be negative");
-		}
-		if (this.refreshAhead.isNegative()) {
-			throw invalid("refresh-ahead", this.refreshAhead, "must not be negative");
-		}
-		if (this.tokenRequestTimeout.isNegative() || this.tokenRequestTimeout.isZero()) {
-			throw invalid("token-request-timeout", this.tokenRequestTimeout, "must be positive");
-		}
+		require(isPositive(this.fallbackTtl), "fallback-ttl", this.fallbackTtl, "must be positive");
+		require(!this.expiryBuffer.isNegative(), "expiry-buffer", this.expiryBuffer, "must not be negative");
+		require(!this.refreshAhead.isNegative(), "refresh-ahead", this.refreshAhead, "must not be negative");
+		require(isPositive(this.tokenRequestTimeout), "token-request-timeout", this.tokenRequestTimeout,
+				"must be positive");
 		if (this.expiryBuffer.compareTo(this.fallbackTtl) >= 0) {
 			// Else a token whose lifetime is unknown would never be cached: one token
 			// request per call, silently.
 			throw invalid("expiry-buffer", this.expiryBuffer,
 					"must be shorter than " + CONFIG_PREFIX + ".fallback-ttl (" + format(this.fallbackTtl) + ")");
 		}
-		if (this.maxSystemTokens <= 0) {
-			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");
-		}
-		if (this.maxUserTokens <= 0) {
-			throw invalid("max-user-tokens", this.maxUserTokens, "must be positive");
-		}
+		require(this.maxSystemTokens > 0, "max-system-tokens", this.maxSystemTokens, "must be positive");
+		require(this.maxUserTokens > 0, "max-user-tokens", this.maxUserTokens, "must be positive");
 		this.registration.forEach((id, settings) -> {
 			String type = settings.getSubjectTokenType();
 			if (type.isBlank() || !type.startsWith("urn:")) {
@@ -420,27 +409,15 @@ public class TokenCacheProperties implements InitializingBean {
 		}
 
 		void validate() {
-			if (this.keyPrefix.isBlank()) {
-				throw invalid("redis.key-prefix", this.keyPrefix, "must not be blank");
-			}
-			if (this.timeout.isNegative() || this.timeout.isZero()) {
-				throw invalid("redis.timeout", this.timeout, "must be positive");
-			}
-			if (this.failureThreshold <= 0) {
-				throw invalid("redis.failure-threshold", this.failureThreshold, "must be positive");
-			}
-			if (this.openDuration.isNegative() || this.openDuration.isZero()) {
-				throw invalid("redis.open-duration", this.openDuration, "must be positive");
-			}
-			if (this.lock.lease.toMillis() <= 0) {
-				throw invalid("redis.lock.lease", this.lock.lease, "must be at least 1ms");
-			}
-			if (this.nearCache.maxSize <= 0) {
-				throw invalid("redis.near-cache.max-size", this.nearCache.maxSize, "must be positive");
-			}
-			if (this.nearCache.timeToLive.toMillis() <= 0) {
-				throw invalid("redis.near-cache.time-to-live", this.nearCache.timeToLive, "must be at least 1ms");
-			}
+			require(!this.keyPrefix.isBlank(), "redis.key-prefix", this.keyPrefix, "must not be blank");
+			require(isPositive(this.timeout), "redis.timeout", this.timeout, "must be positive");
+			require(this.failureThreshold > 0, "redis.failure-threshold", this.failureThreshold, "must be positive");
+			require(isPositive(this.openDuration), "redis.open-duration", this.openDuration, "must be positive");
+			require(this.lock.lease.toMillis() > 0, "redis.lock.lease", this.lock.lease, "must be at least 1ms");
+			require(this.nearCache.maxSize > 0, "redis.near-cache.max-size", this.nearCache.maxSize,
+					"must be positive");
+			require(this.nearCache.timeToLive.toMillis() > 0, "redis.near-cache.time-to-live",
+					this.nearCache.timeToLive, "must be at least 1ms");
 			if (this.encryptionKey != null && !this.encryptionKey.isBlank() && encryptionKeyBytes() == null) {
 				// Never echo the value: even a wrong key may be a real secret with a typo.
 				throw new InvalidEncryptionKeyException(CONFIG_PREFIX + ".redis.encryption-key");
@@ -706,6 +683,16 @@ public class TokenCacheProperties implements InitializingBean {
 			this.keyId = keyId;
 		}
 
+	}
+
+	private static void require(boolean valid, String property, Object value, String reason) {
+		if (!valid) {
+			throw invalid(property, value, reason);
+		}
+	}
+
+	private static boolean isPositive(Duration duration) {
+		return !duration.isNegative() && !duration.isZero();
 	}
 
 	static InvalidConfigurationPropertyValueException invalid(String property, Object value, String reason) {
