@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
@@ -143,13 +144,9 @@ final class PassThroughManagers {
 		AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager outsideExchange = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
 				registrations, (service != null) ? service : new NoStoreReactiveOAuth2AuthorizedClientService());
 		outsideExchange.setAuthorizedClientProvider(provider);
-		ServerOAuth2AuthorizedClientRepository repository = beanFactory
-			.getBeanProvider(ServerOAuth2AuthorizedClientRepository.class)
-			.getIfUnique();
-		if (repository == null && service != null) {
-			// WebFlux's oauth2Login() and oauth2Client() use this one when none is declared
-			repository = new AuthenticatedPrincipalServerOAuth2AuthorizedClientRepository(service);
-		}
+		ServerOAuth2AuthorizedClientRepository repository = repository(beanFactory,
+				ServerOAuth2AuthorizedClientRepository.class, service,
+				AuthenticatedPrincipalServerOAuth2AuthorizedClientRepository::new);
 		if (repository == null) {
 			return outsideExchange;
 		}
@@ -292,6 +289,17 @@ final class PassThroughManagers {
 	}
 
 	/**
+	 * Return the application's authorized client repository, else the one
+	 * {@code oauth2Login()} and {@code oauth2Client()} would use over the service
+	 * ({@code OAuth2ClientConfigurerUtils}), else none.
+	 */
+	private static <R, S> @Nullable R repository(ListableBeanFactory beanFactory, Class<R> type, @Nullable S service,
+			Function<S, R> overService) {
+		R repository = beanFactory.getBeanProvider(type).getIfUnique();
+		return (repository == null && service != null) ? overService.apply(service) : repository;
+	}
+
+	/**
 	 * Apply the application's {@code Consumer<M>} bean, if any, as Spring Security does.
 	 */
 	private static <M> void customize(ListableBeanFactory beanFactory, Class<M> type, M manager) {
@@ -309,14 +317,10 @@ final class PassThroughManagers {
 		private static @Nullable OAuth2AuthorizedClientManager requestManager(ListableBeanFactory beanFactory,
 				ClientRegistrationRepository registrations, @Nullable OAuth2AuthorizedClientService service,
 				OAuth2AuthorizedClientProvider provider) {
-			// Boot declares the repository in servlet web applications; elsewhere the one
-			// oauth2Login() and oauth2Client() would use (OAuth2ClientConfigurerUtils).
-			OAuth2AuthorizedClientRepository repository = beanFactory
-				.getBeanProvider(OAuth2AuthorizedClientRepository.class)
-				.getIfUnique();
-			if (repository == null && service != null) {
-				repository = new AuthenticatedPrincipalOAuth2AuthorizedClientRepository(service);
-			}
+			// Boot declares the repository in servlet web applications.
+			OAuth2AuthorizedClientRepository repository = repository(beanFactory,
+					OAuth2AuthorizedClientRepository.class, service,
+					AuthenticatedPrincipalOAuth2AuthorizedClientRepository::new);
 			if (repository == null) {
 				return null;
 			}
