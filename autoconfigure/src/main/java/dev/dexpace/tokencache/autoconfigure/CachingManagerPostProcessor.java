@@ -50,8 +50,8 @@ final class CachingManagerPostProcessor extends DecoratingPostProcessor {
 			caching.setRefreshDelegate(KeyedGrantManagers.blocking(beanFactory, registrations, properties,
 					lifetimeResolver, beanFactory.getBean(DPoPRegistrations.class)));
 		}
-		properties.applyTo(caching, caching.getCache());
-		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);
+		properties.applyTo(caching, caching.getCache(),
+				beanFactory.getBeanProvider(TokenEndpointBackoff.class).getIfAvailable());
 		return caching;
 	}
 

@@ -46,8 +46,7 @@ final class CachingReactiveManagerPostProcessor extends DecoratingPostProcessor 
 					KeyedGrantManagers.reactive(beanFactory, registrations, properties, lifetimeResolver,
 						beanFactory.getBean(DPoPRegistrations.class)));
 		}
-		properties.applyTo(caching, cache);
-		beanFactory.getBeanProvider(TokenEndpointBackoff.class).ifAvailable(caching::setTokenEndpointBackoff);
+		properties.applyTo(caching, cache, beanFactory.getBeanProvider(TokenEndpointBackoff.class).getIfAvailable());
 		return caching;
 	}
 

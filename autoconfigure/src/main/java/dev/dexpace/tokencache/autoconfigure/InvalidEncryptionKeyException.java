@@ -5,10 +5,8 @@ package dev.dexpace.tokencache.autoconfigure;
  * 256-bit key. Not an {@code InvalidConfigurationPropertyValueException} on purpose:
  * Spring Boot's analyzer of that exception prints the configured value from the
  * environment, and this value is a secret.
- *
- * @since 0.1.0
  */
-public class InvalidEncryptionKeyException extends IllegalStateException {
+final class InvalidEncryptionKeyException extends IllegalStateException {
 
 	private final String property;
 
@@ -16,7 +14,7 @@ public class InvalidEncryptionKeyException extends IllegalStateException {
 	 * Create an exception.
 	 * @param property the full name of the property
 	 */
-	public InvalidEncryptionKeyException(String property) {
+	InvalidEncryptionKeyException(String property) {
 		super("Property " + property + " with value '<redacted>' is invalid: "
 				+ "must be a base64-encoded 256-bit (32-byte) key");
 		this.property = property;
@@ -26,7 +24,7 @@ public class InvalidEncryptionKeyException extends IllegalStateException {
 	 * Return the full name of the property.
 	 * @return the property name
 	 */
-	public String getProperty() {
+	String getProperty() {
 		return this.property;
 	}
 

@@ -1,6 +1,7 @@
 package dev.dexpace.tokencache.autoconfigure;
 
 import java.time.Clock;
+import java.util.function.BiFunction;
 
 import dev.dexpace.tokencache.dpop.DPoPRegistrations;
 import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
@@ -46,12 +47,19 @@ final class KeyedGrantManagers {
 	/**
 	 * What both token clients send: expiry resolved from the raw response, the token
 	 * request timeout, each registration's {@code subject_token_type}, and the JWT client
-	 * assertion of {@code private_key_jwt} and {@code client_secret_jwt}.
+	 * assertion of {@code private_key_jwt} and {@code client_secret_jwt}; and how they
+	 * connect, each registration with its TLS settings. The registrations the repository
+	 * lists are checked first.
 	 */
-	private static TokenEndpoint endpoint(TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver,
-			RegistrationSettings settings, ClientAssertions assertions) {
-		return new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(lifetimeResolver, Clock.systemUTC()),
-				properties.getTokenRequestTimeout(), settings::subjectTokenType, assertions.parametersConverter());
+	private static <C> C clients(BeanFactory beanFactory, @Nullable Object repository, TokenCacheProperties properties,
+			TokenLifetimeResolver lifetimeResolver, BiFunction<TokenEndpoint, TokenEndpointTransports, C> clients) {
+		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), repository);
+		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
+		ClientAssertions assertions = new ClientAssertions(transports, settings);
+		validate(repository, transports, assertions);
+		return clients.apply(new TokenEndpoint(new ExpiryResolvingTokenResponseConverter(lifetimeResolver,
+				Clock.systemUTC()), properties.getTokenRequestTimeout(), settings::subjectTokenType,
+				assertions.parametersConverter()), transports);
 	}
 
 	/**
@@ -73,12 +81,8 @@ final class KeyedGrantManagers {
 
 	static OAuth2AuthorizedClientManager blocking(BeanFactory beanFactory, ClientRegistrationRepository registrations,
 			TokenCacheProperties properties, TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
-		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), registrations);
-		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
-		ClientAssertions assertions = new ClientAssertions(transports, settings);
-		validate(registrations, transports, assertions);
-		TokenEndpointClients clients = new TokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings, assertions), transports::requestFactory, dpop);
+		TokenEndpointClients clients = clients(beanFactory, registrations, properties, lifetimeResolver,
+				(endpoint, transports) -> new TokenEndpointClients(endpoint, transports::requestFactory, dpop));
 		TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerOAuth2AuthorizedClientProvider();
@@ -97,13 +101,9 @@ final class KeyedGrantManagers {
 	static ReactiveOAuth2AuthorizedClientManager reactive(ListableBeanFactory beanFactory,
 			ReactiveClientRegistrationRepository registrations, TokenCacheProperties properties,
 			TokenLifetimeResolver lifetimeResolver, DPoPRegistrations dpop) {
-		Object source = ReactiveClientRegistrations.source(beanFactory);
-		RegistrationSettings settings = RegistrationSettings.of(properties.getRegistration(), source);
-		TokenEndpointTransports transports = TokenEndpointTransports.of(beanFactory, properties, settings);
-		ClientAssertions assertions = new ClientAssertions(transports, settings);
-		validate(source, transports, assertions);
-		ReactiveTokenEndpointClients clients = new ReactiveTokenEndpointClients(
-				endpoint(properties, lifetimeResolver, settings, assertions), transports::connector, dpop);
+		ReactiveTokenEndpointClients clients = clients(beanFactory, ReactiveClientRegistrations.source(beanFactory),
+				properties, lifetimeResolver,
+				(endpoint, transports) -> new ReactiveTokenEndpointClients(endpoint, transports::connector, dpop));
 		TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
 		tokenExchange.setAccessTokenResponseClient(clients.tokenExchange());
 		JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = new JwtBearerReactiveOAuth2AuthorizedClientProvider();

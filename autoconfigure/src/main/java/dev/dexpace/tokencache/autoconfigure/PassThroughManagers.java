@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.oauth2.NoStoreReactiveOAuth2AuthorizedClientService;
@@ -141,156 +144,125 @@ final class PassThroughManagers {
 		AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager outsideExchange = new AuthorizedClientServiceReactiveOAuth2AuthorizedClientManager(
 				registrations, (service != null) ? service : new NoStoreReactiveOAuth2AuthorizedClientService());
 		outsideExchange.setAuthorizedClientProvider(provider);
-		ServerOAuth2AuthorizedClientRepository repository = beanFactory
-			.getBeanProvider(ServerOAuth2AuthorizedClientRepository.class)
-			.getIfUnique();
-		if (repository == null && service != null) {
-			// WebFlux's oauth2Login() and oauth2Client() use this one when none is declared
-			repository = new AuthenticatedPrincipalServerOAuth2AuthorizedClientRepository(service);
-		}
+		ServerOAuth2AuthorizedClientRepository repository = repository(beanFactory,
+				ServerOAuth2AuthorizedClientRepository.class, service,
+				AuthenticatedPrincipalServerOAuth2AuthorizedClientRepository::new);
 		if (repository == null) {
 			return outsideExchange;
 		}
 		DefaultReactiveOAuth2AuthorizedClientManager inExchange = new DefaultReactiveOAuth2AuthorizedClientManager(
 				registrations, repository);
 		inExchange.setAuthorizedClientProvider(provider);
-		Consumer<DefaultReactiveOAuth2AuthorizedClientManager> customizer = beanOfType(beanFactory, ResolvableType
-			.forClassWithGenerics(Consumer.class, DefaultReactiveOAuth2AuthorizedClientManager.class));
-		if (customizer != null) {
-			customizer.accept(inExchange);
-		}
+		customize(beanFactory, DefaultReactiveOAuth2AuthorizedClientManager.class, inExchange);
 		return new ExchangeAwareManager(inExchange, outsideExchange);
 	}
 
 	private static OAuth2AuthorizedClientProvider provider(ListableBeanFactory beanFactory,
 			ApplicationEventPublisher eventPublisher) {
-		Collection<OAuth2AuthorizedClientProvider> beans = BeanFactoryUtils
-			.beansOfTypeIncludingAncestors(beanFactory, OAuth2AuthorizedClientProvider.class, true, true)
-			.values();
-		if (beans.size() == 1 && beans.iterator().next() instanceof DelegatingOAuth2AuthorizedClientProvider only) {
+		Grants<OAuth2AuthorizedClientProvider> grants = new Grants<>(beanFactory, OAuth2AuthorizedClientProvider.class,
+				OAuth2AccessTokenResponseClient.class);
+		if (grants.beans.size() == 1
+				&& grants.beans.iterator().next() instanceof DelegatingOAuth2AuthorizedClientProvider only) {
 			return only;
 		}
-		List<OAuth2AuthorizedClientProvider> providers = new ArrayList<>();
-		AuthorizationCodeOAuth2AuthorizedClientProvider authorizationCode = single(beans,
-				AuthorizationCodeOAuth2AuthorizedClientProvider.class);
-		providers.add((authorizationCode != null) ? authorizationCode
-				: new AuthorizationCodeOAuth2AuthorizedClientProvider());
-		RefreshTokenOAuth2AuthorizedClientProvider refreshToken = single(beans,
-				RefreshTokenOAuth2AuthorizedClientProvider.class);
-		if (refreshToken == null) {
-			refreshToken = new RefreshTokenOAuth2AuthorizedClientProvider();
+		grants.add(AuthorizationCodeOAuth2AuthorizedClientProvider.class,
+				AuthorizationCodeOAuth2AuthorizedClientProvider::new);
+		RefreshTokenOAuth2AuthorizedClientProvider refreshToken = grants.add(
+				RefreshTokenOAuth2AuthorizedClientProvider.class, RefreshTokenOAuth2AuthorizedClientProvider::new, true,
+				OAuth2RefreshTokenGrantRequest.class,
+				RefreshTokenOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		if (refreshToken != null) {
+			refreshToken.setApplicationEventPublisher(eventPublisher);
 		}
-		OAuth2AccessTokenResponseClient<OAuth2RefreshTokenGrantRequest> refreshTokenClient = beanOfType(beanFactory,
-				ResolvableType.forClassWithGenerics(OAuth2AccessTokenResponseClient.class,
-						OAuth2RefreshTokenGrantRequest.class));
-		if (refreshTokenClient != null) {
-			refreshToken.setAccessTokenResponseClient(refreshTokenClient);
-		}
-		refreshToken.setApplicationEventPublisher(eventPublisher);
-		providers.add(refreshToken);
-		ClientCredentialsOAuth2AuthorizedClientProvider clientCredentials = single(beans,
-				ClientCredentialsOAuth2AuthorizedClientProvider.class);
-		if (clientCredentials == null) {
-			clientCredentials = new ClientCredentialsOAuth2AuthorizedClientProvider();
-		}
-		OAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentialsClient = beanOfType(
-				beanFactory, ResolvableType.forClassWithGenerics(OAuth2AccessTokenResponseClient.class,
-						OAuth2ClientCredentialsGrantRequest.class));
-		if (clientCredentialsClient != null) {
-			clientCredentials.setAccessTokenResponseClient(clientCredentialsClient);
-		}
-		providers.add(clientCredentials);
-		JwtBearerOAuth2AuthorizedClientProvider jwtBearer = single(beans,
-				JwtBearerOAuth2AuthorizedClientProvider.class);
-		OAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearerClient = beanOfType(beanFactory,
-				ResolvableType.forClassWithGenerics(OAuth2AccessTokenResponseClient.class, JwtBearerGrantRequest.class));
-		if (jwtBearerClient != null) {
-			jwtBearer = (jwtBearer != null) ? jwtBearer : new JwtBearerOAuth2AuthorizedClientProvider();
-			jwtBearer.setAccessTokenResponseClient(jwtBearerClient);
-		}
-		if (jwtBearer != null) {
-			providers.add(jwtBearer);
-		}
-		TokenExchangeOAuth2AuthorizedClientProvider tokenExchange = single(beans,
-				TokenExchangeOAuth2AuthorizedClientProvider.class);
-		OAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchangeClient = beanOfType(beanFactory,
-				ResolvableType.forClassWithGenerics(OAuth2AccessTokenResponseClient.class,
-						TokenExchangeGrantRequest.class));
-		if (tokenExchangeClient != null) {
-			tokenExchange = (tokenExchange != null) ? tokenExchange : new TokenExchangeOAuth2AuthorizedClientProvider();
-			tokenExchange.setAccessTokenResponseClient(tokenExchangeClient);
-		}
-		if (tokenExchange != null) {
-			providers.add(tokenExchange);
-		}
-		beans.stream().filter((bean) -> !KNOWN_PROVIDERS.contains(bean.getClass())).forEach(providers::add);
-		return new DelegatingOAuth2AuthorizedClientProvider(providers);
+		grants.add(ClientCredentialsOAuth2AuthorizedClientProvider.class,
+				ClientCredentialsOAuth2AuthorizedClientProvider::new, true, OAuth2ClientCredentialsGrantRequest.class,
+				ClientCredentialsOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		grants.add(JwtBearerOAuth2AuthorizedClientProvider.class, JwtBearerOAuth2AuthorizedClientProvider::new, false,
+				JwtBearerGrantRequest.class, JwtBearerOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		grants.add(TokenExchangeOAuth2AuthorizedClientProvider.class, TokenExchangeOAuth2AuthorizedClientProvider::new,
+				false, TokenExchangeGrantRequest.class,
+				TokenExchangeOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		return new DelegatingOAuth2AuthorizedClientProvider(grants.andOthers(KNOWN_PROVIDERS));
 	}
 
 	private static ReactiveOAuth2AuthorizedClientProvider reactiveProvider(ListableBeanFactory beanFactory) {
-		Collection<ReactiveOAuth2AuthorizedClientProvider> beans = BeanFactoryUtils
-			.beansOfTypeIncludingAncestors(beanFactory, ReactiveOAuth2AuthorizedClientProvider.class, true, true)
-			.values();
-		if (beans.size() == 1
-				&& beans.iterator().next() instanceof DelegatingReactiveOAuth2AuthorizedClientProvider only) {
+		Grants<ReactiveOAuth2AuthorizedClientProvider> grants = new Grants<>(beanFactory,
+				ReactiveOAuth2AuthorizedClientProvider.class, ReactiveOAuth2AccessTokenResponseClient.class);
+		if (grants.beans.size() == 1
+				&& grants.beans.iterator().next() instanceof DelegatingReactiveOAuth2AuthorizedClientProvider only) {
 			return only;
 		}
-		List<ReactiveOAuth2AuthorizedClientProvider> providers = new ArrayList<>();
-		AuthorizationCodeReactiveOAuth2AuthorizedClientProvider authorizationCode = single(beans,
-				AuthorizationCodeReactiveOAuth2AuthorizedClientProvider.class);
-		providers.add((authorizationCode != null) ? authorizationCode
-				: new AuthorizationCodeReactiveOAuth2AuthorizedClientProvider());
-		RefreshTokenReactiveOAuth2AuthorizedClientProvider refreshToken = single(beans,
-				RefreshTokenReactiveOAuth2AuthorizedClientProvider.class);
-		if (refreshToken == null) {
-			refreshToken = new RefreshTokenReactiveOAuth2AuthorizedClientProvider();
+		grants.add(AuthorizationCodeReactiveOAuth2AuthorizedClientProvider.class,
+				AuthorizationCodeReactiveOAuth2AuthorizedClientProvider::new);
+		grants.add(RefreshTokenReactiveOAuth2AuthorizedClientProvider.class,
+				RefreshTokenReactiveOAuth2AuthorizedClientProvider::new, true, OAuth2RefreshTokenGrantRequest.class,
+				RefreshTokenReactiveOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		grants.add(ClientCredentialsReactiveOAuth2AuthorizedClientProvider.class,
+				ClientCredentialsReactiveOAuth2AuthorizedClientProvider::new, true,
+				OAuth2ClientCredentialsGrantRequest.class,
+				ClientCredentialsReactiveOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		grants.add(JwtBearerReactiveOAuth2AuthorizedClientProvider.class,
+				JwtBearerReactiveOAuth2AuthorizedClientProvider::new, false, JwtBearerGrantRequest.class,
+				JwtBearerReactiveOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		grants.add(TokenExchangeReactiveOAuth2AuthorizedClientProvider.class,
+				TokenExchangeReactiveOAuth2AuthorizedClientProvider::new, false, TokenExchangeGrantRequest.class,
+				TokenExchangeReactiveOAuth2AuthorizedClientProvider::setAccessTokenResponseClient);
+		return new DelegatingReactiveOAuth2AuthorizedClientProvider(grants.andOthers(KNOWN_REACTIVE_PROVIDERS));
+	}
+
+	/**
+	 * The providers of a pass-through manager, blocking or reactive, in Spring Security's
+	 * order: of each grant the application's provider bean, else a new one (always for
+	 * the grants Spring Security always offers, for the others only when the application
+	 * declares the grant's token response client), given that client when there is one.
+	 *
+	 * @param <P> the provider type
+	 */
+	private static final class Grants<P> {
+
+		private final ListableBeanFactory beanFactory;
+
+		private final Collection<P> beans;
+
+		private final Class<?> clientType;
+
+		private final List<P> providers = new ArrayList<>();
+
+		Grants(ListableBeanFactory beanFactory, Class<P> providerType, Class<?> clientType) {
+			this.beanFactory = beanFactory;
+			this.beans = BeanFactoryUtils.beansOfTypeIncludingAncestors(beanFactory, providerType, true, true).values();
+			this.clientType = clientType;
 		}
-		ReactiveOAuth2AccessTokenResponseClient<OAuth2RefreshTokenGrantRequest> refreshTokenClient = beanOfType(
-				beanFactory, ResolvableType.forClassWithGenerics(ReactiveOAuth2AccessTokenResponseClient.class,
-						OAuth2RefreshTokenGrantRequest.class));
-		if (refreshTokenClient != null) {
-			refreshToken.setAccessTokenResponseClient(refreshTokenClient);
+
+		<T extends P> void add(Class<T> type, Supplier<T> create) {
+			T provider = single(this.beans, type);
+			this.providers.add((provider != null) ? provider : create.get());
 		}
-		providers.add(refreshToken);
-		ClientCredentialsReactiveOAuth2AuthorizedClientProvider clientCredentials = single(beans,
-				ClientCredentialsReactiveOAuth2AuthorizedClientProvider.class);
-		if (clientCredentials == null) {
-			clientCredentials = new ClientCredentialsReactiveOAuth2AuthorizedClientProvider();
+
+		<T extends P, C> @Nullable T add(Class<T> type, Supplier<T> create, boolean always, Class<?> grantRequest,
+				BiConsumer<T, C> setClient) {
+			T provider = single(this.beans, type);
+			C client = beanOfType(this.beanFactory, ResolvableType.forClassWithGenerics(this.clientType, grantRequest));
+			if (provider == null && (always || client != null)) {
+				provider = create.get();
+			}
+			if (provider != null) {
+				if (client != null) {
+					setClient.accept(provider, client);
+				}
+				this.providers.add(provider);
+			}
+			return provider;
 		}
-		ReactiveOAuth2AccessTokenResponseClient<OAuth2ClientCredentialsGrantRequest> clientCredentialsClient = beanOfType(
-				beanFactory, ResolvableType.forClassWithGenerics(ReactiveOAuth2AccessTokenResponseClient.class,
-						OAuth2ClientCredentialsGrantRequest.class));
-		if (clientCredentialsClient != null) {
-			clientCredentials.setAccessTokenResponseClient(clientCredentialsClient);
+
+		/**
+		 * Return the providers, followed by every other provider bean.
+		 */
+		List<P> andOthers(Set<Class<?>> known) {
+			this.beans.stream().filter((bean) -> !known.contains(bean.getClass())).forEach(this.providers::add);
+			return this.providers;
 		}
-		providers.add(clientCredentials);
-		JwtBearerReactiveOAuth2AuthorizedClientProvider jwtBearer = single(beans,
-				JwtBearerReactiveOAuth2AuthorizedClientProvider.class);
-		ReactiveOAuth2AccessTokenResponseClient<JwtBearerGrantRequest> jwtBearerClient = beanOfType(beanFactory,
-				ResolvableType.forClassWithGenerics(ReactiveOAuth2AccessTokenResponseClient.class,
-						JwtBearerGrantRequest.class));
-		if (jwtBearerClient != null) {
-			jwtBearer = (jwtBearer != null) ? jwtBearer : new JwtBearerReactiveOAuth2AuthorizedClientProvider();
-			jwtBearer.setAccessTokenResponseClient(jwtBearerClient);
-		}
-		if (jwtBearer != null) {
-			providers.add(jwtBearer);
-		}
-		TokenExchangeReactiveOAuth2AuthorizedClientProvider tokenExchange = single(beans,
-				TokenExchangeReactiveOAuth2AuthorizedClientProvider.class);
-		ReactiveOAuth2AccessTokenResponseClient<TokenExchangeGrantRequest> tokenExchangeClient = beanOfType(
-				beanFactory, ResolvableType.forClassWithGenerics(ReactiveOAuth2AccessTokenResponseClient.class,
-						TokenExchangeGrantRequest.class));
-		if (tokenExchangeClient != null) {
-			tokenExchange = (tokenExchange != null) ? tokenExchange
-					: new TokenExchangeReactiveOAuth2AuthorizedClientProvider();
-			tokenExchange.setAccessTokenResponseClient(tokenExchangeClient);
-		}
-		if (tokenExchange != null) {
-			providers.add(tokenExchange);
-		}
-		beans.stream().filter((bean) -> !KNOWN_REACTIVE_PROVIDERS.contains(bean.getClass())).forEach(providers::add);
-		return new DelegatingReactiveOAuth2AuthorizedClientProvider(providers);
+
 	}
 
 	/**
@@ -317,6 +289,27 @@ final class PassThroughManagers {
 	}
 
 	/**
+	 * Return the application's authorized client repository, else the one
+	 * {@code oauth2Login()} and {@code oauth2Client()} would use over the service
+	 * ({@code OAuth2ClientConfigurerUtils}), else none.
+	 */
+	private static <R, S> @Nullable R repository(ListableBeanFactory beanFactory, Class<R> type, @Nullable S service,
+			Function<S, R> overService) {
+		R repository = beanFactory.getBeanProvider(type).getIfUnique();
+		return (repository == null && service != null) ? overService.apply(service) : repository;
+	}
+
+	/**
+	 * Apply the application's {@code Consumer<M>} bean, if any, as Spring Security does.
+	 */
+	private static <M> void customize(ListableBeanFactory beanFactory, Class<M> type, M manager) {
+		Consumer<M> customizer = beanOfType(beanFactory, ResolvableType.forClassWithGenerics(Consumer.class, type));
+		if (customizer != null) {
+			customizer.accept(manager);
+		}
+	}
+
+	/**
 	 * Servlet types, loaded only where the servlet API is.
 	 */
 	private static final class Servlet {
@@ -324,25 +317,17 @@ final class PassThroughManagers {
 		private static @Nullable OAuth2AuthorizedClientManager requestManager(ListableBeanFactory beanFactory,
 				ClientRegistrationRepository registrations, @Nullable OAuth2AuthorizedClientService service,
 				OAuth2AuthorizedClientProvider provider) {
-			// Boot declares the repository in servlet web applications; elsewhere the one
-			// oauth2Login() and oauth2Client() would use (OAuth2ClientConfigurerUtils).
-			OAuth2AuthorizedClientRepository repository = beanFactory
-				.getBeanProvider(OAuth2AuthorizedClientRepository.class)
-				.getIfUnique();
-			if (repository == null && service != null) {
-				repository = new AuthenticatedPrincipalOAuth2AuthorizedClientRepository(service);
-			}
+			// Boot declares the repository in servlet web applications.
+			OAuth2AuthorizedClientRepository repository = repository(beanFactory,
+					OAuth2AuthorizedClientRepository.class, service,
+					AuthenticatedPrincipalOAuth2AuthorizedClientRepository::new);
 			if (repository == null) {
 				return null;
 			}
 			DefaultOAuth2AuthorizedClientManager manager = new DefaultOAuth2AuthorizedClientManager(registrations,
 					repository);
 			manager.setAuthorizedClientProvider(provider);
-			Consumer<DefaultOAuth2AuthorizedClientManager> customizer = beanOfType(beanFactory,
-					ResolvableType.forClassWithGenerics(Consumer.class, DefaultOAuth2AuthorizedClientManager.class));
-			if (customizer != null) {
-				customizer.accept(manager);
-			}
+			customize(beanFactory, DefaultOAuth2AuthorizedClientManager.class, manager);
 			return manager;
 		}
 

@@ -75,8 +75,7 @@ public final class ReactiveTokenCacheAutoConfiguration {
 					// the manager Spring Security would have registered without this one.
 					delegate, PassThroughManagers.reactive(beanFactory, registrations),
 					registrations, tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
-			properties.applyTo(manager, tokenCache);
-			manager.setTokenEndpointBackoff(tokenEndpointBackoff);
+			properties.applyTo(manager, tokenCache, tokenEndpointBackoff);
 			return manager;
 		}
 

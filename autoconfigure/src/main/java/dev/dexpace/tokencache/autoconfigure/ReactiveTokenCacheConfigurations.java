@@ -1,6 +1,5 @@
 package dev.dexpace.tokencache.autoconfigure;
 
-import java.time.Duration;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.TokenCache;
@@ -42,13 +41,11 @@ final class ReactiveTokenCacheConfigurations {
 	@Conditional(OnTokenCacheTypeCondition.Redis.class)
 	static class ReactiveRedisTokenCacheConfiguration {
 
-		private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
-
 		@Bean
 		ReactiveRedisTokenCache reactiveTokenCache(RedisTokenCache tokenCache, ReactiveRedisConnectionFactory factory) {
 			ReactiveRedisTokenCache cache = ReactiveRedisTokenCache.builder(factory).settingsOf(tokenCache).build();
 			// Connect now, on the start-up thread, never later on an event loop.
-			cache.warmUp(CONNECT_WAIT);
+			cache.warmUp(RedisTokenCacheConfiguration.CONNECT_WAIT);
 			return cache;
 		}
 

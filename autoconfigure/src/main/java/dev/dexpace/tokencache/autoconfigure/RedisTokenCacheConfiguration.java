@@ -25,7 +25,10 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @Conditional(OnTokenCacheTypeCondition.Redis.class)
 class RedisTokenCacheConfiguration {
 
-	private static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
+	/**
+	 * How long start-up waits for Redis to answer, for the blocking and the reactive cache.
+	 */
+	static final Duration CONNECT_WAIT = Duration.ofSeconds(2);
 
 	@Bean
 	RedisTokenCache tokenCache(TokenCacheProperties properties,

@@ -107,8 +107,7 @@ public final class TokenCacheAutoConfiguration {
 					// the manager Spring Security would have registered without this one.
 					PassThroughManagers.blocking(beanFactory, registrations, eventPublisher), registrations,
 					tokenCache, tokenKeyResolver, tokenLifetimeResolver, clock);
-			properties.applyTo(manager, tokenCache);
-			manager.setTokenEndpointBackoff(tokenEndpointBackoff);
+			properties.applyTo(manager, tokenCache, tokenEndpointBackoff);
 			return manager;
 		}
 

@@ -15,6 +15,7 @@ import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
+import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -188,30 +189,19 @@ public class TokenCacheProperties implements InitializingBean {
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		if (this.fallbackTtl.isNegative() || this.fallbackTtl.isZero()) {
-			throw invalid("fallback-ttl", this.fallbackTtl, "must be positive");
-		}
-		if (this.expiryBuffer.isNegative()) {
-			throw invalid("expiry-buffer", this.expiryBuffer, "must not be negative");
-		}
-		if (this.refreshAhead.isNegative()) {
-			throw invalid("refresh-ahead", this.refreshAhead, "must not be negative");
-		}
-		if (this.tokenRequestTimeout.isNegative() || this.tokenRequestTimeout.isZero()) {
-			throw invalid("token-request-timeout", this.tokenRequestTimeout, "must be positive");
-		}
+		require(isPositive(this.fallbackTtl), "fallback-ttl", this.fallbackTtl, "must be positive");
+		require(!this.expiryBuffer.isNegative(), "expiry-buffer", this.expiryBuffer, "must not be negative");
+		require(!this.refreshAhead.isNegative(), "refresh-ahead", this.refreshAhead, "must not be negative");
+		require(isPositive(this.tokenRequestTimeout), "token-request-timeout", this.tokenRequestTimeout,
+				"must be positive");
 		if (this.expiryBuffer.compareTo(this.fallbackTtl) >= 0) {
 			// Else a token whose lifetime is unknown would never be cached: one token
 			// request per call, silently.
 			throw invalid("expiry-buffer", this.expiryBuffer,
 					"must be shorter than " + CONFIG_PREFIX + ".fallback-ttl (" + format(this.fallbackTtl) + ")");
 		}
-		if (this.maxSystemTokens <= 0) {
-			throw invalid("max-system-tokens", this.maxSystemTokens, "must be positive");
-		}
-		if (this.maxUserTokens <= 0) {
-			throw invalid("max-user-tokens", this.maxUserTokens, "must be positive");
-		}
+		require(this.maxSystemTokens > 0, "max-system-tokens", this.maxSystemTokens, "must be positive");
+		require(this.maxUserTokens > 0, "max-user-tokens", this.maxUserTokens, "must be positive");
 		this.registration.forEach((id, settings) -> {
 			String type = settings.getSubjectTokenType();
 			if (type.isBlank() || !type.startsWith("urn:")) {
@@ -225,45 +215,49 @@ public class TokenCacheProperties implements InitializingBean {
 	 * Apply the settings that tune a caching manager.
 	 * @param manager the manager
 	 * @param cache the cache the manager serves tokens from
+	 * @param backoff the application's backoff from failing token endpoints, if any
 	 */
-	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache) {
+	void applyTo(CachingOAuth2AuthorizedClientManager manager, TokenCache cache,
+			@Nullable TokenEndpointBackoff backoff) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
-		manager.setFetchLock(fetchLock(cache));
+		manager.setFetchLock(fetchLock(cache, TokenFetchLock.class));
 		// A shared cache also shares the waits token endpoints announce.
-		manager.setBackoffStore((cache instanceof TokenEndpointBackoffStore store) ? store : null);
+		manager.setBackoffStore(as(cache, TokenEndpointBackoffStore.class));
+		if (backoff != null) {
+			manager.setTokenEndpointBackoff(backoff);
+		}
 	}
 
 	/**
-	 * Apply the settings the reactive caching manager takes from the properties.
+	 * Apply the settings that tune a reactive caching manager, as
+	 * {@link #applyTo(CachingOAuth2AuthorizedClientManager, TokenCache, TokenEndpointBackoff)}
+	 * does.
 	 * @param manager the manager
 	 * @param cache the reactive token cache it uses
+	 * @param backoff the application's backoff from failing token endpoints, if any
 	 */
-	void applyTo(CachingReactiveOAuth2AuthorizedClientManager manager, ReactiveTokenCache cache) {
+	void applyTo(CachingReactiveOAuth2AuthorizedClientManager manager, ReactiveTokenCache cache,
+			@Nullable TokenEndpointBackoff backoff) {
 		manager.setExpiryBuffer(this.expiryBuffer);
 		manager.setRefreshAhead(this.refreshAhead);
-		manager.setFetchLock(fetchLock(cache));
-		manager.setBackoffStore((cache instanceof ReactiveTokenEndpointBackoffStore store) ? store : null);
+		manager.setFetchLock(fetchLock(cache, ReactiveTokenFetchLock.class));
+		manager.setBackoffStore(as(cache, ReactiveTokenEndpointBackoffStore.class));
+		if (backoff != null) {
+			manager.setTokenEndpointBackoff(backoff);
+		}
 	}
 
 	/**
 	 * Return the cache as the fleet-wide fetch lock, when it is one and
 	 * {@code redis.lock.enabled} is on.
-	 * @param cache the token cache
-	 * @return the lock, or {@code null}
 	 */
-	@Nullable TokenFetchLock fetchLock(TokenCache cache) {
-		return (this.redis.getLock().isEnabled() && cache instanceof TokenFetchLock lock) ? lock : null;
+	private <L> @Nullable L fetchLock(Object cache, Class<L> lock) {
+		return this.redis.getLock().isEnabled() ? as(cache, lock) : null;
 	}
 
-	/**
-	 * Return the reactive cache as the fleet-wide fetch lock, when it is one and
-	 * {@code redis.lock.enabled} is on.
-	 * @param cache the reactive token cache
-	 * @return the lock, or {@code null}
-	 */
-	@Nullable ReactiveTokenFetchLock fetchLock(ReactiveTokenCache cache) {
-		return (this.redis.getLock().isEnabled() && cache instanceof ReactiveTokenFetchLock lock) ? lock : null;
+	private static <T> @Nullable T as(Object cache, Class<T> type) {
+		return type.isInstance(cache) ? type.cast(cache) : null;
 	}
 
 	/**
@@ -415,27 +409,15 @@ public class TokenCacheProperties implements InitializingBean {
 		}
 
 		void validate() {
-			if (this.keyPrefix.isBlank()) {
-				throw invalid("redis.key-prefix", this.keyPrefix, "must not be blank");
-			}
-			if (this.timeout.isNegative() || this.timeout.isZero()) {
-				throw invalid("redis.timeout", this.timeout, "must be positive");
-			}
-			if (this.failureThreshold <= 0) {
-				throw invalid("redis.failure-threshold", this.failureThreshold, "must be positive");
-			}
-			if (this.openDuration.isNegative() || this.openDuration.isZero()) {
-				throw invalid("redis.open-duration", this.openDuration, "must be positive");
-			}
-			if (this.lock.lease.toMillis() <= 0) {
-				throw invalid("redis.lock.lease", this.lock.lease, "must be at least 1ms");
-			}
-			if (this.nearCache.maxSize <= 0) {
-				throw invalid("redis.near-cache.max-size", this.nearCache.maxSize, "must be positive");
-			}
-			if (this.nearCache.timeToLive.toMillis() <= 0) {
-				throw invalid("redis.near-cache.time-to-live", this.nearCache.timeToLive, "must be at least 1ms");
-			}
+			require(!this.keyPrefix.isBlank(), "redis.key-prefix", this.keyPrefix, "must not be blank");
+			require(isPositive(this.timeout), "redis.timeout", this.timeout, "must be positive");
+			require(this.failureThreshold > 0, "redis.failure-threshold", this.failureThreshold, "must be positive");
+			require(isPositive(this.openDuration), "redis.open-duration", this.openDuration, "must be positive");
+			require(this.lock.lease.toMillis() > 0, "redis.lock.lease", this.lock.lease, "must be at least 1ms");
+			require(this.nearCache.maxSize > 0, "redis.near-cache.max-size", this.nearCache.maxSize,
+					"must be positive");
+			require(this.nearCache.timeToLive.toMillis() > 0, "redis.near-cache.time-to-live",
+					this.nearCache.timeToLive, "must be at least 1ms");
 			if (this.encryptionKey != null && !this.encryptionKey.isBlank() && encryptionKeyBytes() == null) {
 				// Never echo the value: even a wrong key may be a real secret with a typo.
 				throw new InvalidEncryptionKeyException(CONFIG_PREFIX + ".redis.encryption-key");
@@ -701,6 +683,16 @@ public class TokenCacheProperties implements InitializingBean {
 			this.keyId = keyId;
 		}
 
+	}
+
+	private static void require(boolean valid, String property, Object value, String reason) {
+		if (!valid) {
+			throw invalid(property, value, reason);
+		}
+	}
+
+	private static boolean isPositive(Duration duration) {
+		return !duration.isNegative() && !duration.isZero();
 	}
 
 	static InvalidConfigurationPropertyValueException invalid(String property, Object value, String reason) {

@@ -10,9 +10,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.client.reactive.ClientHttpRequest;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.core.context.ReactiveSecurityContextHolder;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -60,9 +58,6 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 	 * sets; named here so that this class needs no servlet API.
 	 */
 	private static final String AUTHENTICATION_ATTRIBUTE = Authentication.class.getName();
-
-	private static final Authentication ANONYMOUS = new AnonymousAuthenticationToken("anonymous", "anonymousUser",
-			AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS"));
 
 	private final ReactiveOAuth2AuthorizedClientManager manager;
 
@@ -226,7 +221,7 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 
 	private static Authentication threadPrincipal() {
 		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
-		return (authentication != null) ? authentication : ANONYMOUS;
+		return (authentication != null) ? authentication : BearerExchange.ANONYMOUS;
 	}
 
 }

@@ -1,9 +1,7 @@
 package dev.dexpace.tokencache.http;
 
 import java.util.List;
-
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
+import java.util.function.Consumer;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
@@ -13,7 +11,6 @@ import org.springframework.security.oauth2.client.web.client.OAuth2ClientHttpReq
 import org.springframework.security.oauth2.client.web.client.support.OAuth2RestClientHttpServiceGroupConfigurer;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.support.RestClientHttpServiceGroupConfigurer;
-import org.springframework.web.service.registry.HttpServiceGroup;
 
 /**
  * Makes {@link ClientRegistrationId @ClientRegistrationId} on an HTTP service interface or
@@ -29,45 +26,26 @@ import org.springframework.web.service.registry.HttpServiceGroup;
  *
  * @since 0.1.0
  */
-public final class TokenCacheRestClientHttpServiceGroupConfigurer implements RestClientHttpServiceGroupConfigurer, Ordered {
-
-	private static final Log logger = LogFactory.getLog(TokenCacheRestClientHttpServiceGroupConfigurer.class);
-
-	private final TokenCacheClientHttpRequestInterceptor interceptor;
+public final class TokenCacheRestClientHttpServiceGroupConfigurer
+		extends TokenCacheHttpServiceGroupConfigurer<RestClient.Builder, ClientHttpRequestInterceptor>
+		implements RestClientHttpServiceGroupConfigurer {
 
 	/**
 	 * Create a configurer.
 	 * @param interceptor the interceptor every group's client gets
 	 */
 	public TokenCacheRestClientHttpServiceGroupConfigurer(TokenCacheClientHttpRequestInterceptor interceptor) {
-		this.interceptor = interceptor;
+		super(interceptor);
 	}
 
 	@Override
-	public void configureGroups(Groups<RestClient.Builder> groups) {
-		groups.forEachClient(this::configureClient);
-		groups.forEachProxyFactory((group, factory) -> factory
-			.httpRequestValuesProcessor(ClientRegistrationIdProcessor.DEFAULT_INSTANCE));
-	}
-
-	private void configureClient(HttpServiceGroup group, RestClient.Builder builder) {
-		builder.requestInterceptors((interceptors) -> dedupe(group, interceptors));
-	}
-
-	private void dedupe(HttpServiceGroup group, List<ClientHttpRequestInterceptor> interceptors) {
-		boolean removed = interceptors.removeIf(OAuth2ClientHttpRequestInterceptor.class::isInstance);
-		if (removed && logger.isDebugEnabled()) {
-			logger.debug("HTTP service group '" + group.name() + "': Spring Security's "
-					+ "OAuth2ClientHttpRequestInterceptor removed; the token cache interceptor authorizes its requests");
-		}
-		if (interceptors.stream().noneMatch(TokenCacheClientHttpRequestInterceptor.class::isInstance)) {
-			interceptors.add(this.interceptor);
-		}
+	void authorizers(RestClient.Builder builder, Consumer<List<ClientHttpRequestInterceptor>> change) {
+		builder.requestInterceptors(change);
 	}
 
 	@Override
-	public int getOrder() {
-		return Ordered.LOWEST_PRECEDENCE;
+	boolean isSpringSecurity(ClientHttpRequestInterceptor interceptor) {
+		return interceptor instanceof OAuth2ClientHttpRequestInterceptor;
 	}
 
 }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCacheListener;
@@ -44,6 +45,11 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 */
 	static final long UNKNOWN_TTL = Long.MIN_VALUE;
 
+	/** The value of a published wait: only its time to live counts. */
+	static final byte[] BUSY = { '1' };
+
+	static final int SCAN_BATCH = 500;
+
 	private final Log logger = LogFactory.getLog(getClass());
 
 	final RedisCacheSettings settings;
@@ -65,6 +71,19 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 		this.keys = new RedisKeys(settings.keyPrefix());
 		this.codec = TokenValueCodec.of(settings.encryptionKey(), settings.previousEncryptionKeys());
 		this.breaker = new RedisCircuitBreaker(settings.failureThreshold(), settings.openDuration(), System::nanoTime);
+	}
+
+	/**
+	 * Open the connection to Redis now, so that the first cached call does not pay for
+	 * connecting (and, with a short timeout, count it as a failure). Never throws: when
+	 * Redis cannot be reached the cache starts anyway, fails soft and connects later (the
+	 * reactive cache off the event loop). Blocks the calling thread: call it at start-up,
+	 * never on an event loop.
+	 * @param maxWait how long to wait for Redis
+	 * @return whether Redis answered
+	 */
+	public final boolean warmUp(Duration maxWait) {
+		return ping(maxWait);
 	}
 
 	/**
@@ -100,14 +119,36 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 		return null;
 	}
 
+	/** Our clock says the token read is gone while Redis still holds it: Redis' clock decides. */
+	final boolean needsRedisClock(CachedToken token) {
+		return ttlMillis(token) <= 0;
+	}
+
 	/**
-	 * Keep a copy of a token read from Redis in the near cache, for no longer than its
-	 * key lives.
+	 * {@link #read} a value read with its key's {@code PTTL} and rebase its token on it
+	 * ({@link #alive}); on a near miss keep a copy for no longer than the key lives.
 	 */
-	final void keepNear(NearCache near, String redisKey, CachedToken token, long pttlMillis, long epoch) {
-		if (pttlMillis > 0) {
-			near.put(redisKey, token, Math.min(ttlMillis(token), pttlMillis), epoch);
+	final Read readWithTtl(TokenKey key, String redisKey, byte[] value, long pttlMillis, @Nullable NearCache near,
+			long epoch) {
+		Read read = read(key, redisKey, value);
+		CachedToken token = read.token();
+		CachedToken alive = (token != null) ? alive(token, pttlMillis) : null;
+		if (near != null && alive != null && pttlMillis > 0) {
+			near.put(redisKey, alive, Math.min(ttlMillis(alive), pttlMillis), epoch);
 		}
+		return (alive != token) ? new Read(alive, read.corrupt()) : read;
+	}
+
+	/** Return what a {@code put} writes, or {@code null}: no life left worth writing. */
+	final @Nullable Write write(TokenKey key, CachedToken token) {
+		long ttlMillis = ttlMillis(token);
+		if (ttlMillis <= 0) {
+			return null;
+		}
+		String redisKey = this.keys.of(key);
+		NearCache near = nearCache();
+		return new Write(redisKey, this.codec.encode(redisKey, token, key.keyThumbprint()), ttlMillis, token, near,
+				(near != null) ? near.epoch() : 0);
 	}
 
 	/**
@@ -166,6 +207,18 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 				near.invalidate(redisKey);
 			}
 		}
+	}
+
+	/**
+	 * Return what a {@code SET NX PX} of a fetch lease means: the lease, none while
+	 * another instance holds it, or, when Redis failed ({@code null}), a lease that
+	 * coordinates nothing, so that the caller fetches at once.
+	 */
+	static <L> @Nullable L lease(@Nullable Boolean acquired, L uncoordinated, Supplier<L> taken) {
+		if (acquired == null) {
+			return uncoordinated;
+		}
+		return acquired ? taken.get() : null;
 	}
 
 	/**
@@ -243,6 +296,22 @@ abstract class AbstractRedisTokenCache implements RedisTokenCacheStatus, TokenCa
 	 * @param corrupt whether it is damaged and must be deleted
 	 */
 	record Read(@Nullable CachedToken token, boolean corrupt) {
+
+	}
+
+	/**
+	 * What a {@code put} writes, and the near cache (with its epoch taken before the
+	 * write) that keeps a copy once Redis has it.
+	 */
+	record Write(String redisKey, byte[] value, long ttlMillis, CachedToken token, @Nullable NearCache near,
+			long epoch) {
+
+		/** Redis took the value (a token Redis did not take is not kept here either). */
+		void written() {
+			if (this.near != null) {
+				this.near.put(this.redisKey, this.token, this.ttlMillis, this.epoch);
+			}
+		}
 
 	}
 

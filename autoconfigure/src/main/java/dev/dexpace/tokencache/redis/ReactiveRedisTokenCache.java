@@ -68,11 +68,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 
 	private volatile @Nullable ReactiveRedisConnection connection;
 
-	/**
-	 * The value of a published wait: only its time to live counts.
-	 */
-	private static final byte[] BUSY = { '1' };
-
 	private ReactiveRedisTokenCache(ReactiveRedisConnectionFactory connectionFactory, RedisCacheSettings settings) {
 		super(settings);
 		this.connectionFactory = connectionFactory;
@@ -85,18 +80,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 	 */
 	public static Builder builder(ReactiveRedisConnectionFactory connectionFactory) {
 		return new Builder(connectionFactory);
-	}
-
-	/**
-	 * Take the connection and let Redis answer a {@code PING} now, on the calling thread,
-	 * so that the first cached call does not pay for connecting. Never throws: when Redis
-	 * cannot be reached the cache starts anyway, fails soft and connects later off the
-	 * event loop.
-	 * @param maxWait how long to wait for Redis
-	 * @return whether Redis answered
-	 */
-	public boolean warmUp(Duration maxWait) {
-		return ping(maxWait);
 	}
 
 	/**
@@ -129,9 +112,11 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 			});
 		}
 		return guarded("get", (redis) -> redis.stringCommands().get(buffer(redisKey)))
-			.flatMap((value) -> token(key, redisKey, bytes(value)))
-			// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-			.flatMap((token) -> ttlMillis(token) <= 0 ? getWithTtl(key, redisKey, null) : Mono.just(token));
+			.flatMap((buffer) -> {
+				byte[] value = bytes(buffer);
+				return settle(redisKey, value, read(key, redisKey, value));
+			})
+			.flatMap((token) -> needsRedisClock(token) ? getWithTtl(key, redisKey, null) : Mono.just(token));
 	}
 
 	/**
@@ -143,17 +128,16 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		ByteBuffer key = buffer(redisKey);
 		return guarded("get",
 				(redis) -> Mono.zip(redis.stringCommands().get(key), redis.keyCommands().pTtl(key.duplicate())))
-			.flatMap((read) -> token(tokenKey, redisKey, bytes(read.getT1())).mapNotNull((token) -> {
-				CachedToken alive = alive(token, read.getT2());
-				if (near != null && alive != null) {
-					keepNear(near, redisKey, alive, read.getT2(), epoch);
-				}
-				return alive;
-			}));
+			.flatMap((read) -> {
+				byte[] value = bytes(read.getT1());
+				return settle(redisKey, value, readWithTtl(tokenKey, redisKey, value, read.getT2(), near, epoch));
+			});
 	}
 
-	private Mono<CachedToken> token(TokenKey key, String redisKey, byte[] value) {
-		Read read = read(key, redisKey, value);
+	/**
+	 * Delete a corrupt value (the exact bytes read) and return the token read, if any.
+	 */
+	private Mono<CachedToken> settle(String redisKey, byte[] value, Read read) {
 		if (read.corrupt()) {
 			return compareAndDelete(redisKey, value).then(Mono.empty());
 		}
@@ -163,22 +147,15 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 	@Override
 	public Mono<Void> put(TokenKey key, CachedToken token) {
 		return Mono.defer(() -> {
-			long ttlMillis = ttlMillis(token);
-			if (ttlMillis <= 0) {
+			Write write = write(key, token);
+			if (write == null) {
 				return Mono.empty();
 			}
-			String redisKey = this.keys.of(key);
-			byte[] value = this.codec.encode(redisKey, token, key.keyThumbprint());
-			NearCache near = nearCache();
-			long epoch = (near != null) ? near.epoch() : 0;
 			return guarded("put", (redis) -> redis.stringCommands()
-				.set(buffer(redisKey), ByteBuffer.wrap(value), Expiration.milliseconds(ttlMillis), SetOption.upsert()))
-				.doOnNext((written) -> {
-					// Only what Redis holds: a token Redis did not take is not kept here either.
-					if (near != null && Boolean.TRUE.equals(written)) {
-						near.put(redisKey, token, ttlMillis, epoch);
-					}
-				})
+				.set(buffer(write.redisKey()), ByteBuffer.wrap(write.value()), Expiration.milliseconds(write.ttlMillis()),
+						SetOption.upsert()))
+				.filter(Boolean.TRUE::equals)
+				.doOnNext((written) -> write.written())
 				.then();
 		});
 	}
@@ -203,7 +180,7 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 			invalidateNear(redisKey);
 			return guarded("delete", (redis) -> redis.stringCommands().get(buffer(redisKey))).flatMap((buffer) -> {
 				byte[] value = bytes(buffer);
-				return token(key, redisKey, value).filter((current) -> current.sameTokenAs(rejected))
+				return settle(redisKey, value, read(key, redisKey, value)).filter((current) -> current.sameTokenAs(rejected))
 					.flatMap((current) -> compareAndDelete(redisKey, value))
 					.then();
 			});
@@ -215,7 +192,7 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 
 	@Override
 	public Mono<Void> clear() {
-		ScanOptions options = ScanOptions.scanOptions().match(this.keys.pattern()).count(500).build();
+		ScanOptions options = ScanOptions.scanOptions().match(this.keys.pattern()).count(SCAN_BATCH).build();
 		// One UNLINK per key: keys of one scan may sit in different slots of a cluster.
 		return Mono.defer(() -> {
 			invalidateNear(NearCache.ALL);
@@ -237,7 +214,6 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 		return Mono.defer(() -> {
 			ByteBuffer lockKey = buffer(this.keys.lockOf(key));
 			byte[] owner = owner();
-			Lease noLease = Mono::empty;
 			Expiration expiration = Expiration.milliseconds(leaseTime().toMillis());
 			return guarded("lock",
 					(redis) -> redis.stringCommands()
@@ -245,17 +221,9 @@ public final class ReactiveRedisTokenCache extends AbstractRedisTokenCache
 						.defaultIfEmpty(false))
 				.map(Optional::of)
 				.defaultIfEmpty(Optional.empty())
-				.flatMap((acquired) -> {
-					if (acquired.isEmpty()) {
-						return Mono.just(noLease);
-					}
-					if (!acquired.get()) {
-						return Mono.empty();
-					}
-					Lease lease = () -> guarded("unlock", (redis) -> compareAndDeleteCommand(redis, lockKey, owner))
-						.then();
-					return Mono.just(lease);
-				});
+				.<Lease>mapNotNull((acquired) -> lease(acquired.orElse(null), Mono::empty,
+						() -> () -> guarded("unlock", (redis) -> compareAndDeleteCommand(redis, lockKey, owner))
+							.then()));
 		});
 	}
 

@@ -92,18 +92,11 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 	 */
 	public static final Duration DEFAULT_LEASE_TIME = RedisCacheSettings.DEFAULT_LEASE_TIME;
 
-	private static final int SCAN_BATCH = 500;
-
 	private final RedisConnectionFactory connectionFactory;
 
 	private final CacheCommands commands;
 
 	private final RedisFaultGuard guard;
-
-	/**
-	 * The value of a published wait: only its time to live counts.
-	 */
-	private static final byte[] BUSY = { '1' };
 
 	private RedisTokenCache(RedisConnectionFactory connectionFactory, RedisCacheSettings settings) {
 		super(settings);
@@ -121,17 +114,6 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		return new Builder(connectionFactory);
 	}
 
-	/**
-	 * Open the connection to Redis now, so that the first cached call does not pay for
-	 * connecting (and, with a short timeout, count it as a failure). Never throws: when
-	 * Redis cannot be reached the cache starts anyway and fails soft.
-	 * @param maxWait how long to wait for Redis
-	 * @return whether Redis answered
-	 */
-	public boolean warmUp(Duration maxWait) {
-		return ping(maxWait);
-	}
-
 	@Override
 	public boolean ping(Duration maxWait) {
 		return this.guard.probe(this.commands::ping, maxWait);
@@ -146,9 +128,8 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 			return (hit != null) ? hit : getWithTtl(key, redisKey, near);
 		}
 		byte[] value = this.guard.call("get", (deadline) -> this.commands.get(redisKey, deadline));
-		CachedToken token = (value != null) ? token(key, redisKey, value) : null;
-		// Our clock says it is gone while Redis still holds it: Redis' clock decides.
-		return (token != null && ttlMillis(token) <= 0) ? getWithTtl(key, redisKey, null) : token;
+		CachedToken token = (value != null) ? settle(redisKey, value, read(key, redisKey, value)) : null;
+		return (token != null && needsRedisClock(token)) ? getWithTtl(key, redisKey, null) : token;
 	}
 
 	/**
@@ -160,19 +141,14 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		CacheCommands.ValueAndTtl read = this.guard.call("get",
 				(deadline) -> this.commands.getWithTtl(redisKey, deadline));
 		byte[] value = (read != null) ? read.value() : null;
-		if (read == null || value == null) {
-			return null;
-		}
-		CachedToken token = token(key, redisKey, value);
-		CachedToken alive = (token != null) ? alive(token, read.pttlMillis()) : null;
-		if (near != null && alive != null) {
-			keepNear(near, redisKey, alive, read.pttlMillis(), epoch);
-		}
-		return alive;
+		return (read != null && value != null)
+				? settle(redisKey, value, readWithTtl(key, redisKey, value, read.pttlMillis(), near, epoch)) : null;
 	}
 
-	private @Nullable CachedToken token(TokenKey key, String redisKey, byte[] value) {
-		Read read = read(key, redisKey, value);
+	/**
+	 * Delete a corrupt value (the exact bytes read) and return the token read, if any.
+	 */
+	private @Nullable CachedToken settle(String redisKey, byte[] value, Read read) {
 		if (read.corrupt()) {
 			compareAndDelete(redisKey, value);
 		}
@@ -181,19 +157,10 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 
 	@Override
 	public void put(TokenKey key, CachedToken token) {
-		long ttlMillis = ttlMillis(token);
-		if (ttlMillis <= 0) {
-			return;
-		}
-		String redisKey = this.keys.of(key);
-		byte[] value = this.codec.encode(redisKey, token, key.keyThumbprint());
-		NearCache near = nearCache();
-		long epoch = (near != null) ? near.epoch() : 0;
-		boolean written = this.guard.run("put",
-				(deadline) -> this.commands.set(redisKey, value, ttlMillis, deadline));
-		if (near != null && written) {
-			// Only what Redis holds: a token Redis did not take is not kept here either.
-			near.put(redisKey, token, ttlMillis, epoch);
+		Write write = write(key, token);
+		if (write != null && this.guard.run("put",
+				(deadline) -> this.commands.set(write.redisKey(), write.value(), write.ttlMillis(), deadline))) {
+			write.written();
 		}
 	}
 
@@ -218,7 +185,7 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		invalidateNear(redisKey);
 		byte[] value = this.guard.call("delete", (deadline) -> this.commands.get(redisKey, deadline));
 		if (value != null) {
-			CachedToken current = token(key, redisKey, value);
+			CachedToken current = settle(redisKey, value, read(key, redisKey, value));
 			if (current != null && current.sameTokenAs(rejected)) {
 				compareAndDelete(redisKey, value);
 			}
@@ -245,15 +212,9 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		long leaseMillis = leaseTime().toMillis();
 		Boolean acquired = this.guard.call("lock",
 				(deadline) -> this.commands.setIfAbsent(lockKey, owner, leaseMillis, deadline));
-		if (acquired == null) {
-			return () -> {
-			};
-		}
-		if (!acquired) {
-			return null;
-		}
-		return () -> this.guard.run("unlock",
-				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline));
+		return lease(acquired, () -> {
+		}, () -> () -> this.guard.run("unlock",
+				(deadline) -> this.commands.compareAndDelete(lockKey, owner, deadline)));
 	}
 
 	/**
