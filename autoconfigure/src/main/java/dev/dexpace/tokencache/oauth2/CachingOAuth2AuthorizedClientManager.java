@@ -11,9 +11,10 @@ import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.metrics.DefaultTokenRequestObservationConvention;
+import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.security.core.Authentication;
@@ -188,6 +189,28 @@ public final class CachingOAuth2AuthorizedClientManager
 		this.refreshDelegate = refreshDelegate;
 	}
 
+	/**
+	 * Observe every token request on a registry, as a span under the observation current
+	 * on the calling thread and, with Micrometer's meter handler, the timer
+	 * {@code dexpace.token.requests}; {@link ObservationRegistry#NOOP} (the default)
+	 * observes nothing.
+	 * @param observationRegistry the registry
+	 * @since 0.2.0
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.core.setObservationRegistry(observationRegistry);
+	}
+
+	/**
+	 * Name and tag token request observations with another convention than
+	 * {@link DefaultTokenRequestObservationConvention}.
+	 * @param observationConvention the convention
+	 * @since 0.2.0
+	 */
+	public void setObservationConvention(TokenRequestObservationConvention observationConvention) {
+		this.core.setObservationConvention(observationConvention);
+	}
+
 	@Override
 	public @Nullable OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest authorizeRequest) {
 		return authorize(authorizeRequest, null);
@@ -248,8 +271,7 @@ public final class CachingOAuth2AuthorizedClientManager
 		}
 		if (this.core.policy().bypassesCache(key, principal)) {
 			// Nothing cached outlives the user's own token: the identity provider judges it.
-			return this.core.listener()
-				.tokenRequest(key.registrationId(), key.kind(), () -> this.delegate.authorize(authorizeRequest));
+			return this.core.observations().observe(key, () -> this.delegate.authorize(authorizeRequest));
 		}
 		CachedToken cached = read(key);
 		if (cached != null && (rejected == null || !cached.tokenValue().equals(rejected.getTokenValue()))) {
@@ -455,8 +477,7 @@ public final class CachingOAuth2AuthorizedClientManager
 		OAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
 		OAuth2AuthorizedClient client;
 		try {
-			client = this.core.listener()
-				.tokenRequest(request.key().registrationId(), request.key().kind(), () -> manager.authorize(delegated));
+			client = this.core.observations().observe(request.key(), () -> manager.authorize(delegated));
 		}
 		catch (RuntimeException ex) {
 			Duration announced = this.core.tokenRequestFailed(request, ex);
@@ -534,7 +555,7 @@ public final class CachingOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Report lookups, token requests, invalidations and cache errors to a listener.
+	 * Report lookups, skipped token requests, invalidations and cache errors to a listener.
 	 * @param listener the listener
 	 */
 	@Override

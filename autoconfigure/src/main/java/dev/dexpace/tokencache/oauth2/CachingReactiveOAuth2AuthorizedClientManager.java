@@ -3,9 +3,7 @@ package dev.dexpace.tokencache.oauth2;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -14,11 +12,14 @@ import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
 import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.metrics.DefaultTokenRequestObservationConvention;
+import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -211,6 +212,28 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	public void setRefreshDelegate(ReactiveOAuth2AuthorizedClientManager refreshDelegate) {
 		this.refreshDelegate = refreshDelegate;
+	}
+
+	/**
+	 * Observe every token request on a registry, as a span under the observation of the
+	 * caller's Reactor context and, with Micrometer's meter handler, the timer
+	 * {@code dexpace.token.requests}; {@link ObservationRegistry#NOOP} (the default)
+	 * observes nothing.
+	 * @param observationRegistry the registry
+	 * @since 0.2.0
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.core.setObservationRegistry(observationRegistry);
+	}
+
+	/**
+	 * Name and tag token request observations with another convention than
+	 * {@link DefaultTokenRequestObservationConvention}.
+	 * @param observationConvention the convention
+	 * @since 0.2.0
+	 */
+	public void setObservationConvention(TokenRequestObservationConvention observationConvention) {
+		this.core.setObservationConvention(observationConvention);
 	}
 
 	@Override
@@ -519,26 +542,21 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Tell the listener about a token request, once, however it ends: with a token,
-	 * empty, with an error, or cancelled by every subscriber.
+	 * Observe a token request, once, however it ends: with a token, empty, with an error,
+	 * or cancelled. Its parent is the observation of the caller's Reactor context (put
+	 * there by {@code contextWrite} or by Spring WebFlux), else the one current on the
+	 * subscribing thread; it is the parent of what the request observes in turn, such as
+	 * the token endpoint call.
 	 */
 	private <T> Mono<T> observed(TokenKey key, Mono<T> request) {
-		return Mono.defer(() -> {
-			PendingTokenRequest pending = this.core.listener().tokenRequestStarted(key.registrationId(), key.kind());
-			AtomicBoolean done = new AtomicBoolean();
-			return request.doOnSuccess((result) -> {
-				if (done.compareAndSet(false, true)) {
-					pending.finished(result != null);
-				}
-			}).doOnError((ex) -> {
-				if (done.compareAndSet(false, true)) {
-					pending.failed(ex);
-				}
-			}).doOnCancel(() -> {
-				if (done.compareAndSet(false, true)) {
-					pending.failed(new CancellationException("The token request was cancelled"));
-				}
-			});
+		return Mono.deferContextual((context) -> {
+			TokenRequestObservations.Pending pending = this.core.observations()
+				.start(key, context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+			Mono<T> observed = request.doOnSuccess((result) -> pending.finished(result != null))
+				.doOnError(pending::failed)
+				.doOnCancel(pending::cancelled);
+			return pending.isNoop() ? observed
+					: observed.contextWrite((inner) -> inner.put(ObservationThreadLocalAccessor.KEY, pending.observation()));
 		});
 	}
 

@@ -9,7 +9,6 @@ import dev.dexpace.tokencache.actuate.RedisTokenCacheHealthIndicator;
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint;
 import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
-import dev.dexpace.tokencache.metrics.TokenCacheObservations;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.test.ObservabilityContexts;
@@ -56,7 +55,7 @@ class TokenCacheObservabilityAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(TokenCacheMetrics.class)
 				.hasSingleBean(TokenCacheMeterBinder.class)
-				.hasSingleBean(TokenCacheObservations.class)
+				.hasSingleBean(TokenRequestObservationRegistrar.class)
 				.hasSingleBean(TokenCacheEndpoint.class)
 				.doesNotHaveBean(RedisTokenCacheHealthIndicator.class);
 			assertThat(context.getBean(MeterRegistry.class).find("dexpace.token.cache.lookups").counters()).hasSize(4);
@@ -69,7 +68,7 @@ class TokenCacheObservabilityAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(TokenCacheMetricsAutoConfiguration.class,
 					TokenCacheObservationAutoConfiguration.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(TokenCacheMetrics.class)
-				.doesNotHaveBean(TokenCacheObservations.class));
+				.doesNotHaveBean(TokenRequestObservationRegistrar.class));
 	}
 
 	@Test
