@@ -6,15 +6,11 @@ import java.time.Duration;
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
-import dev.dexpace.tokencache.metrics.DefaultTokenRequestObservationConvention;
-import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
-import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.security.core.Authentication;
@@ -66,27 +62,13 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * @since 0.1.0
  */
 public final class CachingOAuth2AuthorizedClientManager
-		implements OAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
-
-	private final OAuth2AuthorizedClientManager delegate;
-
-	private final OAuth2AuthorizedClientManager passThrough;
+		extends AbstractCachingAuthorizedClientManager<OAuth2AuthorizedClientManager, TokenCache,
+			TokenFetchLock, TokenEndpointBackoffStore>
+		implements OAuth2AuthorizedClientManager {
 
 	private final ClientRegistrationRepository registrations;
 
-	private final TokenCache cache;
-
-	private final TokenKeyResolver keyResolver;
-
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
-
-	private final CachingCore core;
-
-	private volatile OAuth2AuthorizedClientManager refreshDelegate;
-
-	private volatile @Nullable TokenFetchLock fetchLock;
-
-	private volatile @Nullable TokenEndpointBackoffStore backoffStore;
 
 	/**
 	 * Create a manager.
@@ -119,96 +101,8 @@ public final class CachingOAuth2AuthorizedClientManager
 	public CachingOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
 			OAuth2AuthorizedClientManager passThrough, ClientRegistrationRepository registrations, TokenCache cache,
 			TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver, Clock clock) {
-		this.delegate = delegate;
-		this.refreshDelegate = delegate;
-		this.passThrough = passThrough;
+		super(delegate, passThrough, cache, keyResolver, lifetimeResolver, clock);
 		this.registrations = registrations;
-		this.cache = cache;
-		this.keyResolver = keyResolver;
-		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
-	}
-
-	/**
-	 * Refresh tokens in the background from this long before they leave the cache, so
-	 * that no caller waits for the identity provider while a usable token exists. Each
-	 * token's refresh starts at a point drawn between the whole window and half of it, and
-	 * the window never exceeds half a token's lifetime. Zero (the default) turns
-	 * refresh-ahead off.
-	 * @param refreshAhead the window; not negative
-	 */
-	public void setRefreshAhead(Duration refreshAhead) {
-		this.core.setRefreshAhead(refreshAhead);
-	}
-
-	/**
-	 * Tell the manager how long before their real expiry the cache drops tokens (the
-	 * cache's own expiry buffer), so refreshes start before that.
-	 * @param expiryBuffer the cache's expiry buffer; not negative
-	 */
-	public void setExpiryBuffer(Duration expiryBuffer) {
-		this.core.setExpiryBuffer(expiryBuffer);
-	}
-
-	/**
-	 * Coordinate token requests for a missing key with the other instances of a fleet
-	 * through a lease, or not at all ({@code null}, the default).
-	 * @param fetchLock the lock, usually the shared token cache itself
-	 */
-	public void setFetchLock(@Nullable TokenFetchLock fetchLock) {
-		this.fetchLock = fetchLock;
-	}
-
-	/**
-	 * Share the backoff from failing token endpoints with other managers, usually every
-	 * manager of the application; by default the manager has one of its own.
-	 * @param backoff the backoff
-	 * @since 0.2.0
-	 */
-	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-		this.core.setBackoff(backoff);
-	}
-
-	/**
-	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
-	 * instances of a fleet, or not at all ({@code null}, the default).
-	 * @param backoffStore the store, usually the shared token cache itself
-	 * @since 0.2.0
-	 */
-	public void setBackoffStore(@Nullable TokenEndpointBackoffStore backoffStore) {
-		this.backoffStore = backoffStore;
-	}
-
-	/**
-	 * Ask another manager than the delegate for the tokens of background refreshes and
-	 * their retries, which run outside any servlet request: for a delegate that needs one,
-	 * such as Spring Security's {@code DefaultOAuth2AuthorizedClientManager}.
-	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
-	 * @since 0.2.0
-	 */
-	public void setRefreshDelegate(OAuth2AuthorizedClientManager refreshDelegate) {
-		this.refreshDelegate = refreshDelegate;
-	}
-
-	/**
-	 * Observe every token request on a registry, as a span under the observation current
-	 * on the calling thread and, with Micrometer's meter handler, the timer
-	 * {@code dexpace.token.requests}; {@link ObservationRegistry#NOOP} (the default)
-	 * observes nothing.
-	 * @param observationRegistry the registry
-	 * @since 0.2.0
-	 */
-	public void setObservationRegistry(ObservationRegistry observationRegistry) {
-		this.core.setObservationRegistry(observationRegistry);
-	}
-
-	/**
-	 * Name and tag token request observations with another convention than
-	 * {@link DefaultTokenRequestObservationConvention}.
-	 * @param observationConvention the convention
-	 * @since 0.2.0
-	 */
-	public void setObservationConvention(TokenRequestObservationConvention observationConvention) {
-		this.core.setObservationConvention(observationConvention);
 	}
 
 	@Override
@@ -473,8 +367,7 @@ public final class CachingOAuth2AuthorizedClientManager
 			throw backoff;
 		}
 		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		// A background refresh runs outside any servlet request.
-		OAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		OAuth2AuthorizedClientManager manager = delegateFor(replacing);
 		OAuth2AuthorizedClient client;
 		try {
 			client = this.core.observations().observe(request.key(), () -> manager.authorize(delegated));
@@ -525,72 +418,6 @@ public final class CachingOAuth2AuthorizedClientManager
 		catch (RuntimeException ex) {
 			this.core.cacheFailed(operation, ex);
 		}
-	}
-
-	/**
-	 * Return whether a background refresh of the key is queued, running or waiting to be
-	 * tried again.
-	 * @param key the key
-	 * @return whether a refresh is active
-	 */
-	boolean isRefreshing(TokenKey key) {
-		return this.core.isRefreshing(key);
-	}
-
-	/**
-	 * Return how many token endpoints this manager is backing off from now.
-	 * @return the number of endpoints in backoff
-	 * @since 0.2.0
-	 */
-	public int tokenEndpointsInBackoff() {
-		return this.core.backoff().endpointsInBackoff();
-	}
-
-	/**
-	 * Stop the background refreshes.
-	 */
-	@Override
-	public void close() {
-		this.core.close();
-	}
-
-	/**
-	 * Report lookups, skipped token requests, invalidations and cache errors to a listener.
-	 * @param listener the listener
-	 */
-	@Override
-	public void setListener(TokenCacheListener listener) {
-		this.core.setListener(listener);
-	}
-
-	/**
-	 * Return how many cache operations failed since start-up.
-	 * @return the number of failed cache operations
-	 */
-	public long cacheFailures() {
-		return this.core.cacheFailures();
-	}
-
-	/**
-	 * Return the manager this one delegates to on a miss.
-	 * @return the delegate
-	 */
-	public OAuth2AuthorizedClientManager getDelegate() {
-		return this.delegate;
-	}
-
-	/**
-	 * Return the token cache in front of the delegate.
-	 * @return the cache
-	 */
-	public TokenCache getCache() {
-		return this.cache;
-	}
-
-	@Override
-	public String toString() {
-		return "CachingOAuth2AuthorizedClientManager[cache=" + this.cache + ", delegate="
-				+ this.delegate.getClass().getName() + "]";
 	}
 
 }

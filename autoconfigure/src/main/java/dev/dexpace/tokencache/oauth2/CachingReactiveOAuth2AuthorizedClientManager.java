@@ -12,13 +12,9 @@ import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
-import dev.dexpace.tokencache.metrics.DefaultTokenRequestObservationConvention;
-import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
-import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -73,7 +69,9 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * @since 0.1.0
  */
 public final class CachingReactiveOAuth2AuthorizedClientManager
-		implements ReactiveOAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
+		extends AbstractCachingAuthorizedClientManager<ReactiveOAuth2AuthorizedClientManager, ReactiveTokenCache,
+			ReactiveTokenFetchLock, ReactiveTokenEndpointBackoffStore>
+		implements ReactiveOAuth2AuthorizedClientManager {
 
 	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
 
@@ -83,25 +81,9 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	private static final Duration REFRESH_ATTEMPT_BOUND = Duration.ofMinutes(2);
 
-	private final ReactiveOAuth2AuthorizedClientManager delegate;
-
-	private final ReactiveOAuth2AuthorizedClientManager passThrough;
-
 	private final ReactiveClientRegistrationRepository registrations;
 
-	private final ReactiveTokenCache cache;
-
-	private final TokenKeyResolver keyResolver;
-
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
-
-	private final CachingCore core;
-
-	private volatile ReactiveOAuth2AuthorizedClientManager refreshDelegate;
-
-	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
-
-	private volatile @Nullable ReactiveTokenEndpointBackoffStore backoffStore;
 
 	// Where background refreshes are handed to the refresher from, off the event loop.
 	private volatile Scheduler handOff = Schedulers.boundedElastic();
@@ -137,121 +119,13 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			ReactiveOAuth2AuthorizedClientManager passThrough, ReactiveClientRegistrationRepository registrations,
 			ReactiveTokenCache cache, TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver,
 			Clock clock) {
-		this.delegate = delegate;
-		this.refreshDelegate = delegate;
-		this.passThrough = passThrough;
+		super(delegate, passThrough, cache, keyResolver, lifetimeResolver, clock);
 		this.registrations = registrations;
-		this.cache = cache;
-		this.keyResolver = keyResolver;
-		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
-	}
-
-	/**
-	 * Coordinate token requests for a missing key with the other instances of a fleet
-	 * through a lease, or not at all ({@code null}, the default).
-	 * @param fetchLock the lock, usually the shared token cache itself
-	 */
-	public void setFetchLock(@Nullable ReactiveTokenFetchLock fetchLock) {
-		this.fetchLock = fetchLock;
-	}
-
-	/**
-	 * Share the backoff from failing token endpoints with other managers, usually every
-	 * manager of the application; by default the manager has one of its own.
-	 * @param backoff the backoff
-	 * @since 0.2.0
-	 */
-	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-		this.core.setBackoff(backoff);
-	}
-
-	/**
-	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
-	 * instances of a fleet, or not at all ({@code null}, the default).
-	 * @param backoffStore the store, usually the shared reactive token cache itself
-	 * @since 0.2.0
-	 */
-	public void setBackoffStore(@Nullable ReactiveTokenEndpointBackoffStore backoffStore) {
-		this.backoffStore = backoffStore;
-	}
-
-	/**
-	 * Return how many token endpoints this manager is backing off from now.
-	 * @return the number of endpoints in backoff
-	 * @since 0.2.0
-	 */
-	public int tokenEndpointsInBackoff() {
-		return this.core.backoff().endpointsInBackoff();
-	}
-
-	/**
-	 * Refresh tokens in the background from this long before they leave the cache, as
-	 * {@link CachingOAuth2AuthorizedClientManager#setRefreshAhead(Duration)} does. Zero
-	 * (the default) turns refresh-ahead off.
-	 * @param refreshAhead the window; not negative
-	 */
-	public void setRefreshAhead(Duration refreshAhead) {
-		this.core.setRefreshAhead(refreshAhead);
-	}
-
-	/**
-	 * Tell the manager how long before their real expiry the cache drops tokens (the
-	 * cache's own expiry buffer), so refreshes start before that.
-	 * @param expiryBuffer the cache's expiry buffer; not negative
-	 */
-	public void setExpiryBuffer(Duration expiryBuffer) {
-		this.core.setExpiryBuffer(expiryBuffer);
-	}
-
-	/**
-	 * Ask another manager than the delegate for the tokens of background refreshes and
-	 * their retries, which run outside any web exchange: for a delegate that needs one,
-	 * such as Spring Security's {@code DefaultReactiveOAuth2AuthorizedClientManager}.
-	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
-	 * @since 0.2.0
-	 */
-	public void setRefreshDelegate(ReactiveOAuth2AuthorizedClientManager refreshDelegate) {
-		this.refreshDelegate = refreshDelegate;
-	}
-
-	/**
-	 * Observe every token request on a registry, as a span under the observation of the
-	 * caller's Reactor context and, with Micrometer's meter handler, the timer
-	 * {@code dexpace.token.requests}; {@link ObservationRegistry#NOOP} (the default)
-	 * observes nothing.
-	 * @param observationRegistry the registry
-	 * @since 0.2.0
-	 */
-	public void setObservationRegistry(ObservationRegistry observationRegistry) {
-		this.core.setObservationRegistry(observationRegistry);
-	}
-
-	/**
-	 * Name and tag token request observations with another convention than
-	 * {@link DefaultTokenRequestObservationConvention}.
-	 * @param observationConvention the convention
-	 * @since 0.2.0
-	 */
-	public void setObservationConvention(TokenRequestObservationConvention observationConvention) {
-		this.core.setObservationConvention(observationConvention);
 	}
 
 	@Override
 	public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
 		return authorize(authorizeRequest, null);
-	}
-
-	/**
-	 * Stop the background refreshes.
-	 */
-	@Override
-	public void close() {
-		this.core.close();
-	}
-
-	@Override
-	public void setListener(TokenCacheListener listener) {
-		this.core.setListener(listener);
 	}
 
 	/**
@@ -405,16 +279,6 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Return whether a background refresh of the key is queued, running or waiting to be
-	 * retried.
-	 * @param key the key
-	 * @return whether a refresh is active
-	 */
-	boolean isRefreshing(TokenKey key) {
-		return this.core.isRefreshing(key);
-	}
-
-	/**
 	 * Load a token: one another load put in the cache meanwhile, or one from the delegate,
 	 * as the blocking manager does.
 	 * @param replacing the token a background refresh replaces; {@code null} on a miss
@@ -522,8 +386,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			return Mono.error(backoff);
 		}
 		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		// A background refresh runs outside any web exchange.
-		ReactiveOAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		ReactiveOAuth2AuthorizedClientManager manager = delegateFor(replacing);
 		return observed(request.key(), Mono.defer(() -> manager.authorize(delegated)))
 			.doOnNext((client) -> this.core.tokenRequestSucceeded(request))
 			.onErrorResume((ex) -> {
@@ -585,41 +448,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Return how many cache operations failed since start-up.
-	 * @return the number of failed cache operations
-	 */
-	public long cacheFailures() {
-		return this.core.cacheFailures();
-	}
-
-	/**
 	 * Return how many keys have a token request in flight.
 	 * @return the number of token requests in flight
 	 */
 	public int tokenRequestsInFlight() {
 		return this.flights.size();
-	}
-
-	/**
-	 * Return the manager this one delegates to on a miss.
-	 * @return the delegate
-	 */
-	public ReactiveOAuth2AuthorizedClientManager getDelegate() {
-		return this.delegate;
-	}
-
-	/**
-	 * Return the token cache in front of the delegate.
-	 * @return the cache
-	 */
-	public ReactiveTokenCache getCache() {
-		return this.cache;
-	}
-
-	@Override
-	public String toString() {
-		return "CachingReactiveOAuth2AuthorizedClientManager[cache=" + this.cache + ", delegate="
-				+ this.delegate.getClass().getName() + "]";
 	}
 
 }

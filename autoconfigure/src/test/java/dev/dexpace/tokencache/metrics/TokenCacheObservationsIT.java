@@ -86,6 +86,7 @@ class TokenCacheObservationsIT {
 				// token fetch < http.client.requests of the call < the caller's observation
 				assertThat(this.fetches).singleElement().satisfies((fetch) -> {
 					ObservationView call = fetch.getParentObservation();
+					assertThat(call).isNotNull();
 					assertThat(call.getContextView().getName()).isEqualTo("http.client.requests");
 					assertThat(call.getContextView().getParentObservation()).isSameAs(parent);
 				});
