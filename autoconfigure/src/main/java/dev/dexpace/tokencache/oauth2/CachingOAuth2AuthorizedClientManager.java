@@ -70,6 +70,8 @@ public final class CachingOAuth2AuthorizedClientManager
 
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
 
+	private final SingleFlight<TokenKey, OAuth2AuthorizedClient> uncachedFlights = new SingleFlight<>();
+
 	/**
 	 * Create a manager.
 	 * @param delegate the manager that obtains tokens on a miss; it should not keep its
@@ -164,8 +166,13 @@ public final class CachingOAuth2AuthorizedClientManager
 			return this.passThrough.authorize(authorizeRequest);
 		}
 		if (this.core.policy().bypassesCache(key, principal)) {
-			// Nothing cached outlives the user's own token: the identity provider judges it.
-			return this.core.observations().observe(key, () -> this.delegate.authorize(authorizeRequest));
+			// Nothing cached outlives the user's own token: the identity provider judges it,
+			// one request per key at a time and not while its endpoint is backed off from.
+			TokenRequest request = new TokenRequest(key, registration, authorizeRequest, rejected);
+			return this.uncachedFlights.run(key, () -> {
+				failFastIfBackingOff(request);
+				return send(request, this.delegate, authorizeRequest);
+			});
 		}
 		CachedToken cached = read(key);
 		if (cached != null && (rejected == null || !cached.tokenValue().equals(rejected.getTokenValue()))) {
@@ -366,8 +373,22 @@ public final class CachingOAuth2AuthorizedClientManager
 		if (backoff != null) {
 			throw backoff;
 		}
-		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		OAuth2AuthorizedClientManager manager = delegateFor(replacing);
+		OAuth2AuthorizedClient client = send(request, delegateFor(replacing),
+				this.core.policy().delegateRequest(request, replacing));
+		if (client == null) {
+			return null;
+		}
+		CachedToken token = this.core.fetched(request, client);
+		guarded("put", () -> this.cache.put(request.key(), token));
+		return token;
+	}
+
+	/**
+	 * Send a token request through a delegate, observed, and record its outcome in the
+	 * backoff of its endpoint.
+	 */
+	private @Nullable OAuth2AuthorizedClient send(TokenRequest request, OAuth2AuthorizedClientManager manager,
+			OAuth2AuthorizeRequest delegated) {
 		OAuth2AuthorizedClient client;
 		try {
 			client = this.core.observations().observe(request.key(), () -> manager.authorize(delegated));
@@ -381,13 +402,10 @@ public final class CachingOAuth2AuthorizedClientManager
 			}
 			throw ex;
 		}
-		if (client == null) {
-			return null;
+		if (client != null) {
+			this.core.tokenRequestSucceeded(request);
 		}
-		this.core.tokenRequestSucceeded(request);
-		CachedToken token = this.core.fetched(request, client);
-		guarded("put", () -> this.cache.put(request.key(), token));
-		return token;
+		return client;
 	}
 
 	private @Nullable ClientRegistration registration(OAuth2AuthorizeRequest authorizeRequest) {

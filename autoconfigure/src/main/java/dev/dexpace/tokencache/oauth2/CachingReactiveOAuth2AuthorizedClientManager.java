@@ -85,6 +85,8 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
 
+	private final ReactiveSingleFlight<TokenKey, OAuth2AuthorizedClient> uncachedFlights = new ReactiveSingleFlight<>();
+
 	// Where background refreshes are handed to the refresher from, off the event loop.
 	private volatile Scheduler handOff = Schedulers.boundedElastic();
 
@@ -182,11 +184,14 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 				if (registration == null || key == null) {
 					return this.passThrough.authorize(authorizeRequest);
 				}
-				if (this.core.policy().bypassesCache(key, principal)) {
-					// Nothing cached outlives the user's own token: the identity provider judges it.
-					return observed(key, this.delegate.authorize(authorizeRequest));
-				}
 				TokenRequest request = new TokenRequest(key, registration, authorizeRequest, rejected);
+				if (this.core.policy().bypassesCache(key, principal)) {
+					// Nothing cached outlives the user's own token: the identity provider judges
+					// it, one request per key at a time and not while its endpoint is backed off
+					// from.
+					return this.uncachedFlights.run(key,
+							() -> failFastIfBackingOff(request).then(send(request, this.delegate, authorizeRequest)));
+				}
 				return read(key).filter(request::accepts)
 					.map((cached) -> hit(request, cached))
 					.switchIfEmpty(Mono.defer(() -> {
@@ -385,8 +390,19 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		if (backoff != null) {
 			return Mono.error(backoff);
 		}
-		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		ReactiveOAuth2AuthorizedClientManager manager = delegateFor(replacing);
+		return send(request, delegateFor(replacing), this.core.policy().delegateRequest(request, replacing))
+			.flatMap((client) -> {
+				CachedToken token = this.core.fetched(request, client);
+				return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
+			});
+	}
+
+	/**
+	 * Send a token request through a delegate, observed, and record its outcome in the
+	 * backoff of its endpoint.
+	 */
+	private Mono<OAuth2AuthorizedClient> send(TokenRequest request, ReactiveOAuth2AuthorizedClientManager manager,
+			OAuth2AuthorizeRequest delegated) {
 		return observed(request.key(), Mono.defer(() -> manager.authorize(delegated)))
 			.doOnNext((client) -> this.core.tokenRequestSucceeded(request))
 			.onErrorResume((ex) -> {
@@ -397,10 +413,6 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 					return Mono.error(ex);
 				}
 				return guarded("backoff", () -> store.publishBusy(tokenUri, announced)).then(Mono.error(ex));
-			})
-			.flatMap((client) -> {
-				CachedToken token = this.core.fetched(request, client);
-				return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
 			});
 	}
 
