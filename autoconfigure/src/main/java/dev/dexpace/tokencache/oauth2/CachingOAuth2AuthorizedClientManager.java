@@ -42,7 +42,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * A hit on an application (client_credentials) key allocates nothing: the authorized
  * client built for a cached token is handed out again for as long as the token is cached.
  * <p>
- * With a {@link #setFetchLock(TokenFetchLock) fetch lock} (the Redis cache of a fleet),
+ * With a {@link #setFetchLock fetch lock} (the Redis cache of a fleet),
  * single-flight spans instances: on a miss the one caller of this instance takes the
  * key's lease before asking the delegate; if another instance holds it, the caller polls
  * the cache for that instance's token (see {@link LeaseWait}) and fetches on its own only
@@ -52,7 +52,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * After a failed token request its endpoint is backed off from (see
  * {@link TokenEndpointBackoff}): until the backoff ends, a miss fails at once with the
  * error that says why, or is served its last usable token, and no token request is made.
- * With a {@link #setBackoffStore(TokenEndpointBackoffStore) backoff store}, a wait the
+ * With a {@link #setBackoffStore backoff store}, a wait the
  * endpoint announced ({@code Retry-After}) is shared with the fleet.
  * <p>
  * What it decides (hit, refresh due, miss, serving stale, what the delegate is asked) is

@@ -44,7 +44,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * A failing cache never fails a call: a read that fails is a miss, a write that fails is
  * skipped, and the failure is logged once per burst. Nothing here blocks.
  * <p>
- * With a {@link #setFetchLock(ReactiveTokenFetchLock) fetch lock}, single-flight spans the
+ * With a {@link #setFetchLock fetch lock}, single-flight spans the
  * instances of a fleet as in the blocking manager; a waiter polls the cache on a timer,
  * without holding a thread.
  * <p>
@@ -59,7 +59,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * <p>
  * Token endpoints that fail are backed off from as in the blocking manager (see
  * {@link TokenEndpointBackoff}), and with a
- * {@link #setBackoffStore(ReactiveTokenEndpointBackoffStore) backoff store} a wait an
+ * {@link #setBackoffStore backoff store} a wait an
  * endpoint announced is shared with the fleet.
  * <p>
  * What it decides is decided by the same policy as in
