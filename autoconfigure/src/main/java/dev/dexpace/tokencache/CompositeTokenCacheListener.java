@@ -1,9 +1,6 @@
 package dev.dexpace.tokencache;
 
 import java.util.List;
-import java.util.function.Supplier;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Tells several listeners. An array and indexed loops, so a lookup allocates nothing.
@@ -21,46 +18,6 @@ final class CompositeTokenCacheListener implements TokenCacheListener {
 		for (TokenCacheListener listener : this.listeners) {
 			listener.lookup(kind, hit);
 		}
-	}
-
-	@Override
-	public <T> @Nullable T tokenRequest(String registrationId, TokenKind kind, Supplier<@Nullable T> request) {
-		// The first listener's wrapper is outermost: each one wraps the next.
-		return wrap(0, registrationId, kind, request);
-	}
-
-	private <T> @Nullable T wrap(int index, String registrationId, TokenKind kind, Supplier<@Nullable T> request) {
-		if (index == this.listeners.length) {
-			return request.get();
-		}
-		return this.listeners[index].tokenRequest(registrationId, kind,
-				() -> wrap(index + 1, registrationId, kind, request));
-	}
-
-	@Override
-	public PendingTokenRequest tokenRequestStarted(String registrationId, TokenKind kind) {
-		PendingTokenRequest[] pending = new PendingTokenRequest[this.listeners.length];
-		for (int i = 0; i < pending.length; i++) {
-			pending[i] = this.listeners[i].tokenRequestStarted(registrationId, kind);
-		}
-		return new PendingTokenRequest() {
-
-			@Override
-			public void finished(boolean obtained) {
-				// Inner handles first, as the blocking wrappers unwind.
-				for (int i = pending.length - 1; i >= 0; i--) {
-					pending[i].finished(obtained);
-				}
-			}
-
-			@Override
-			public void failed(Throwable error) {
-				for (int i = pending.length - 1; i >= 0; i--) {
-					pending[i].failed(error);
-				}
-			}
-
-		};
 	}
 
 	@Override

@@ -1,15 +1,13 @@
 package dev.dexpace.tokencache;
 
 import java.util.List;
-import java.util.function.Supplier;
-
-import org.jspecify.annotations.Nullable;
 
 /**
- * Told what the token cache does, so that metrics and traces can be kept without the
- * cache knowing about them. The caching manager reports lookups, token requests and
- * invalidations; caches that implement {@link TokenCacheListenerAware} report evictions
- * and backend errors.
+ * Told what the token cache does, so that metrics can be kept without the cache knowing
+ * about them. The caching manager reports lookups, skipped token requests, lease waits
+ * and invalidations; caches that implement {@link TokenCacheListenerAware} report
+ * evictions and backend errors. Token requests themselves are observations on the
+ * managers' {@code ObservationRegistry}, not events.
  * <p>
  * Callbacks run on the calling thread, {@link #lookup(TokenKind, boolean) lookup} on
  * every cached call: implementations must be fast, must not allocate per call where they
@@ -37,33 +35,6 @@ public interface TokenCacheListener {
 	 * @param hit whether a usable token was found
 	 */
 	default void lookup(TokenKind kind, boolean hit) {
-	}
-
-	/**
-	 * The cache asks the identity provider for a token. An implementation runs the request
-	 * on the calling thread, exactly once, and returns its result or rethrows its failure;
-	 * it may time or trace it. A {@code null} result means no token was obtained.
-	 * @param <T> the type of the result
-	 * @param registrationId the client registration id
-	 * @param kind the tier of the key
-	 * @param request the token request
-	 * @return the result of the request
-	 */
-	default <T> @Nullable T tokenRequest(String registrationId, TokenKind kind, Supplier<@Nullable T> request) {
-		return request.get();
-	}
-
-	/**
-	 * The cache starts a token request that completes later, on another thread (a reactive
-	 * caller cannot run it inside {@link #tokenRequest(String, TokenKind, Supplier)}). The
-	 * caller completes the returned handle exactly once, whatever the outcome.
-	 * @param registrationId the client registration id
-	 * @param kind the tier of the key
-	 * @return the handle of the request; {@link PendingTokenRequest#NONE} by default
-	 * @since 0.1.0
-	 */
-	default PendingTokenRequest tokenRequestStarted(String registrationId, TokenKind kind) {
-		return PendingTokenRequest.NONE;
 	}
 
 	/**
@@ -126,46 +97,6 @@ public interface TokenCacheListener {
 			return listeners.get(0);
 		}
 		return new CompositeTokenCacheListener(listeners);
-	}
-
-	/**
-	 * A token request started with {@link #tokenRequestStarted(String, TokenKind)}, to be
-	 * completed exactly once.
-	 */
-	interface PendingTokenRequest {
-
-		/**
-		 * A handle that does nothing.
-		 */
-		PendingTokenRequest NONE = new PendingTokenRequest() {
-
-			@Override
-			public void finished(boolean obtained) {
-			}
-
-			@Override
-			public void failed(Throwable error) {
-			}
-
-			@Override
-			public String toString() {
-				return "PendingTokenRequest.NONE";
-			}
-
-		};
-
-		/**
-		 * The request ended without an error.
-		 * @param obtained whether it gave a token
-		 */
-		void finished(boolean obtained);
-
-		/**
-		 * The request failed, or its caller gave up on it.
-		 * @param error the error
-		 */
-		void failed(Throwable error);
-
 	}
 
 	/**

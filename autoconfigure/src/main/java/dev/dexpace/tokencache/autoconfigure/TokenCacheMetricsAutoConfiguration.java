@@ -6,13 +6,9 @@ import dev.dexpace.tokencache.metrics.RedisTokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
 import dev.dexpace.tokencache.metrics.TokenEndpointBackoffMeterBinder;
-import dev.dexpace.tokencache.metrics.TokenCacheObservations;
-import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
 import dev.dexpace.tokencache.redis.RedisTokenCacheStatus;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
-import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,16 +22,15 @@ import org.springframework.context.annotation.Configuration;
  * Micrometer metrics of the token cache, when the application has a
  * {@link MeterRegistry}: lookups, invalidations, evictions and backend errors
  * ({@link TokenCacheMetrics}), entries of the in-memory cache, the circuit of the Redis
- * cache, and, when the application has no {@link ObservationRegistry} of its own, the
- * token request timer.
+ * cache. The token request timer is recorded through the observation of each token
+ * request (see {@link TokenCacheObservationAutoConfiguration}).
  *
  * @since 0.1.0
  */
 @AutoConfiguration(after = { TokenCacheAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class }, afterName = {
 		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
-		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({ MeterRegistry.class, TokenCache.class })
 public final class TokenCacheMetricsAutoConfiguration {
@@ -67,25 +62,6 @@ public final class TokenCacheMetricsAutoConfiguration {
 		RedisTokenCacheMeterBinder redisTokenCacheMeterBinder(ObjectProvider<RedisTokenCacheStatus> caches) {
 			// Blocking and reactive cache: a WebFlux application serves its calls from the latter.
 			return new RedisTokenCacheMeterBinder(RedisTokenCacheStatus.of(caches.orderedStream().toList()));
-		}
-
-	}
-
-	/**
-	 * Without an application {@link ObservationRegistry}, token requests are still timed:
-	 * through a registry of our own whose only handler records meters.
-	 */
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnMissingBean(ObservationRegistry.class)
-	static class StandaloneObservationConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean
-		TokenCacheObservations tokenCacheObservations(MeterRegistry meterRegistry,
-				ObjectProvider<TokenRequestObservationConvention> convention) {
-			ObservationRegistry registry = ObservationRegistry.create();
-			registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(meterRegistry));
-			return new TokenCacheObservations(registry, convention.getIfUnique());
 		}
 
 	}

@@ -16,7 +16,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * already holds: no tags are built and nothing is allocated on the hit path. Tags hold
  * only fixed words: never a token, a subject or a key.
  * <p>
- * Token requests are timed by {@link TokenCacheObservations}.
+ * Token requests are timed by their observation (see
+ * {@link DefaultTokenRequestObservationConvention}).
  *
  * @since 0.1.0
  */

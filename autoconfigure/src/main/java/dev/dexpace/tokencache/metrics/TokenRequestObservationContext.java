@@ -43,7 +43,11 @@ public class TokenRequestObservationContext extends Observation.Context {
 		return this.success;
 	}
 
-	void setSuccess(boolean success) {
+	/**
+	 * Set whether the request returned a token.
+	 * @param success whether a token was obtained
+	 */
+	public void setSuccess(boolean success) {
 		this.success = success;
 	}
 

@@ -9,7 +9,9 @@ import dev.dexpace.tokencache.TokenCacheListener;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
+import dev.dexpace.tokencache.metrics.TokenRequestObservationConvention;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +27,8 @@ import org.springframework.util.Assert;
  * they keep only their control flow: the {@link TokenPolicy}, the token state
  * ({@link AuthorizedTokens}: memo, last tokens, refresh flags), the
  * {@link BackgroundRefresher}, the {@link TokenEndpointBackoff}, the record of cache
- * faults and the listener. Nothing here blocks or knows Reactor.
+ * faults, the listener and the observation of token requests. Nothing here blocks or
+ * knows Reactor.
  */
 final class CachingCore implements AutoCloseable {
 
@@ -42,6 +45,8 @@ final class CachingCore implements AutoCloseable {
 	private volatile TokenCacheListener listener = TokenCacheListener.NONE;
 
 	private volatile TokenEndpointBackoff backoff;
+
+	private volatile TokenRequestObservations observations = TokenRequestObservations.NONE;
 
 	CachingCore(Clock clock, TokenLifetimeResolver lifetimeResolver, BackgroundRefresher refresher) {
 		this.refresher = refresher;
@@ -80,6 +85,24 @@ final class CachingCore implements AutoCloseable {
 	 */
 	private AuthorizedTokens authorizedTokens(TokenPolicy policy) {
 		return new AuthorizedTokens(policy.schedule(), policy.onSystemClock() ? this.refresher::schedule : null);
+	}
+
+	void setObservationRegistry(ObservationRegistry registry) {
+		Assert.notNull(registry, "registry must not be null");
+		this.observations = new TokenRequestObservations(registry, this.observations.convention());
+	}
+
+	void setObservationConvention(TokenRequestObservationConvention convention) {
+		Assert.notNull(convention, "convention must not be null");
+		this.observations = new TokenRequestObservations(this.observations.registry(), convention);
+	}
+
+	/**
+	 * Return how token requests are observed.
+	 * @return the observations
+	 */
+	TokenRequestObservations observations() {
+		return this.observations;
 	}
 
 	TokenPolicy policy() {

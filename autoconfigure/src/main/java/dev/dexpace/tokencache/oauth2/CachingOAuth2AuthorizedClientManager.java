@@ -6,14 +6,11 @@ import java.time.Duration;
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenEndpointBackoffStore;
 import dev.dexpace.tokencache.TokenFetchLock;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.security.core.Authentication;
@@ -45,7 +42,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * A hit on an application (client_credentials) key allocates nothing: the authorized
  * client built for a cached token is handed out again for as long as the token is cached.
  * <p>
- * With a {@link #setFetchLock(TokenFetchLock) fetch lock} (the Redis cache of a fleet),
+ * With a {@link #setFetchLock fetch lock} (the Redis cache of a fleet),
  * single-flight spans instances: on a miss the one caller of this instance takes the
  * key's lease before asking the delegate; if another instance holds it, the caller polls
  * the cache for that instance's token (see {@link LeaseWait}) and fetches on its own only
@@ -55,7 +52,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * After a failed token request its endpoint is backed off from (see
  * {@link TokenEndpointBackoff}): until the backoff ends, a miss fails at once with the
  * error that says why, or is served its last usable token, and no token request is made.
- * With a {@link #setBackoffStore(TokenEndpointBackoffStore) backoff store}, a wait the
+ * With a {@link #setBackoffStore backoff store}, a wait the
  * endpoint announced ({@code Retry-After}) is shared with the fleet.
  * <p>
  * What it decides (hit, refresh due, miss, serving stale, what the delegate is asked) is
@@ -65,27 +62,15 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * @since 0.1.0
  */
 public final class CachingOAuth2AuthorizedClientManager
-		implements OAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
-
-	private final OAuth2AuthorizedClientManager delegate;
-
-	private final OAuth2AuthorizedClientManager passThrough;
+		extends AbstractCachingAuthorizedClientManager<OAuth2AuthorizedClientManager, TokenCache,
+			TokenFetchLock, TokenEndpointBackoffStore>
+		implements OAuth2AuthorizedClientManager {
 
 	private final ClientRegistrationRepository registrations;
 
-	private final TokenCache cache;
-
-	private final TokenKeyResolver keyResolver;
-
 	private final SingleFlight<TokenKey, CachedToken> flights = new SingleFlight<>();
 
-	private final CachingCore core;
-
-	private volatile OAuth2AuthorizedClientManager refreshDelegate;
-
-	private volatile @Nullable TokenFetchLock fetchLock;
-
-	private volatile @Nullable TokenEndpointBackoffStore backoffStore;
+	private final SingleFlight<TokenKey, OAuth2AuthorizedClient> uncachedFlights = new SingleFlight<>();
 
 	/**
 	 * Create a manager.
@@ -118,74 +103,8 @@ public final class CachingOAuth2AuthorizedClientManager
 	public CachingOAuth2AuthorizedClientManager(OAuth2AuthorizedClientManager delegate,
 			OAuth2AuthorizedClientManager passThrough, ClientRegistrationRepository registrations, TokenCache cache,
 			TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver, Clock clock) {
-		this.delegate = delegate;
-		this.refreshDelegate = delegate;
-		this.passThrough = passThrough;
+		super(delegate, passThrough, cache, keyResolver, lifetimeResolver, clock);
 		this.registrations = registrations;
-		this.cache = cache;
-		this.keyResolver = keyResolver;
-		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
-	}
-
-	/**
-	 * Refresh tokens in the background from this long before they leave the cache, so
-	 * that no caller waits for the identity provider while a usable token exists. Each
-	 * token's refresh starts at a point drawn between the whole window and half of it, and
-	 * the window never exceeds half a token's lifetime. Zero (the default) turns
-	 * refresh-ahead off.
-	 * @param refreshAhead the window; not negative
-	 */
-	public void setRefreshAhead(Duration refreshAhead) {
-		this.core.setRefreshAhead(refreshAhead);
-	}
-
-	/**
-	 * Tell the manager how long before their real expiry the cache drops tokens (the
-	 * cache's own expiry buffer), so refreshes start before that.
-	 * @param expiryBuffer the cache's expiry buffer; not negative
-	 */
-	public void setExpiryBuffer(Duration expiryBuffer) {
-		this.core.setExpiryBuffer(expiryBuffer);
-	}
-
-	/**
-	 * Coordinate token requests for a missing key with the other instances of a fleet
-	 * through a lease, or not at all ({@code null}, the default).
-	 * @param fetchLock the lock, usually the shared token cache itself
-	 */
-	public void setFetchLock(@Nullable TokenFetchLock fetchLock) {
-		this.fetchLock = fetchLock;
-	}
-
-	/**
-	 * Share the backoff from failing token endpoints with other managers, usually every
-	 * manager of the application; by default the manager has one of its own.
-	 * @param backoff the backoff
-	 * @since 0.2.0
-	 */
-	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-		this.core.setBackoff(backoff);
-	}
-
-	/**
-	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
-	 * instances of a fleet, or not at all ({@code null}, the default).
-	 * @param backoffStore the store, usually the shared token cache itself
-	 * @since 0.2.0
-	 */
-	public void setBackoffStore(@Nullable TokenEndpointBackoffStore backoffStore) {
-		this.backoffStore = backoffStore;
-	}
-
-	/**
-	 * Ask another manager than the delegate for the tokens of background refreshes and
-	 * their retries, which run outside any servlet request: for a delegate that needs one,
-	 * such as Spring Security's {@code DefaultOAuth2AuthorizedClientManager}.
-	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
-	 * @since 0.2.0
-	 */
-	public void setRefreshDelegate(OAuth2AuthorizedClientManager refreshDelegate) {
-		this.refreshDelegate = refreshDelegate;
 	}
 
 	@Override
@@ -247,9 +166,13 @@ public final class CachingOAuth2AuthorizedClientManager
 			return this.passThrough.authorize(authorizeRequest);
 		}
 		if (this.core.policy().bypassesCache(key, principal)) {
-			// Nothing cached outlives the user's own token: the identity provider judges it.
-			return this.core.listener()
-				.tokenRequest(key.registrationId(), key.kind(), () -> this.delegate.authorize(authorizeRequest));
+			// Nothing cached outlives the user's own token: the identity provider judges it,
+			// one request per key at a time and not while its endpoint is backed off from.
+			TokenRequest request = new TokenRequest(key, registration, authorizeRequest, rejected);
+			return this.uncachedFlights.run(key, () -> {
+				failFastIfBackingOff(request);
+				return send(request, this.delegate, authorizeRequest);
+			});
 		}
 		CachedToken cached = read(key);
 		if (cached != null && (rejected == null || !cached.tokenValue().equals(rejected.getTokenValue()))) {
@@ -450,13 +373,25 @@ public final class CachingOAuth2AuthorizedClientManager
 		if (backoff != null) {
 			throw backoff;
 		}
-		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		// A background refresh runs outside any servlet request.
-		OAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		OAuth2AuthorizedClient client = send(request, delegateFor(replacing),
+				this.core.policy().delegateRequest(request, replacing));
+		if (client == null) {
+			return null;
+		}
+		CachedToken token = this.core.fetched(request, client);
+		guarded("put", () -> this.cache.put(request.key(), token));
+		return token;
+	}
+
+	/**
+	 * Send a token request through a delegate, observed, and record its outcome in the
+	 * backoff of its endpoint.
+	 */
+	private @Nullable OAuth2AuthorizedClient send(TokenRequest request, OAuth2AuthorizedClientManager manager,
+			OAuth2AuthorizeRequest delegated) {
 		OAuth2AuthorizedClient client;
 		try {
-			client = this.core.listener()
-				.tokenRequest(request.key().registrationId(), request.key().kind(), () -> manager.authorize(delegated));
+			client = this.core.observations().observe(request.key(), () -> manager.authorize(delegated));
 		}
 		catch (RuntimeException ex) {
 			Duration announced = this.core.tokenRequestFailed(request, ex);
@@ -467,13 +402,10 @@ public final class CachingOAuth2AuthorizedClientManager
 			}
 			throw ex;
 		}
-		if (client == null) {
-			return null;
+		if (client != null) {
+			this.core.tokenRequestSucceeded(request);
 		}
-		this.core.tokenRequestSucceeded(request);
-		CachedToken token = this.core.fetched(request, client);
-		guarded("put", () -> this.cache.put(request.key(), token));
-		return token;
+		return client;
 	}
 
 	private @Nullable ClientRegistration registration(OAuth2AuthorizeRequest authorizeRequest) {
@@ -504,72 +436,6 @@ public final class CachingOAuth2AuthorizedClientManager
 		catch (RuntimeException ex) {
 			this.core.cacheFailed(operation, ex);
 		}
-	}
-
-	/**
-	 * Return whether a background refresh of the key is queued, running or waiting to be
-	 * tried again.
-	 * @param key the key
-	 * @return whether a refresh is active
-	 */
-	boolean isRefreshing(TokenKey key) {
-		return this.core.isRefreshing(key);
-	}
-
-	/**
-	 * Return how many token endpoints this manager is backing off from now.
-	 * @return the number of endpoints in backoff
-	 * @since 0.2.0
-	 */
-	public int tokenEndpointsInBackoff() {
-		return this.core.backoff().endpointsInBackoff();
-	}
-
-	/**
-	 * Stop the background refreshes.
-	 */
-	@Override
-	public void close() {
-		this.core.close();
-	}
-
-	/**
-	 * Report lookups, token requests, invalidations and cache errors to a listener.
-	 * @param listener the listener
-	 */
-	@Override
-	public void setListener(TokenCacheListener listener) {
-		this.core.setListener(listener);
-	}
-
-	/**
-	 * Return how many cache operations failed since start-up.
-	 * @return the number of failed cache operations
-	 */
-	public long cacheFailures() {
-		return this.core.cacheFailures();
-	}
-
-	/**
-	 * Return the manager this one delegates to on a miss.
-	 * @return the delegate
-	 */
-	public OAuth2AuthorizedClientManager getDelegate() {
-		return this.delegate;
-	}
-
-	/**
-	 * Return the token cache in front of the delegate.
-	 * @return the cache
-	 */
-	public TokenCache getCache() {
-		return this.cache;
-	}
-
-	@Override
-	public String toString() {
-		return "CachingOAuth2AuthorizedClientManager[cache=" + this.cache + ", delegate="
-				+ this.delegate.getClass().getName() + "]";
 	}
 
 }

@@ -3,9 +3,7 @@ package dev.dexpace.tokencache.oauth2;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -14,11 +12,10 @@ import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
 import dev.dexpace.tokencache.ReactiveTokenFetchLock;
 import dev.dexpace.tokencache.TokenCacheListener;
-import dev.dexpace.tokencache.TokenCacheListener.PendingTokenRequest;
-import dev.dexpace.tokencache.TokenCacheListenerAware;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.AuthorizedTokens.AuthorizedToken;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -47,7 +44,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * A failing cache never fails a call: a read that fails is a miss, a write that fails is
  * skipped, and the failure is logged once per burst. Nothing here blocks.
  * <p>
- * With a {@link #setFetchLock(ReactiveTokenFetchLock) fetch lock}, single-flight spans the
+ * With a {@link #setFetchLock fetch lock}, single-flight spans the
  * instances of a fleet as in the blocking manager; a waiter polls the cache on a timer,
  * without holding a thread.
  * <p>
@@ -62,7 +59,7 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * <p>
  * Token endpoints that fail are backed off from as in the blocking manager (see
  * {@link TokenEndpointBackoff}), and with a
- * {@link #setBackoffStore(ReactiveTokenEndpointBackoffStore) backoff store} a wait an
+ * {@link #setBackoffStore backoff store} a wait an
  * endpoint announced is shared with the fleet.
  * <p>
  * What it decides is decided by the same policy as in
@@ -72,7 +69,9 @@ import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
  * @since 0.1.0
  */
 public final class CachingReactiveOAuth2AuthorizedClientManager
-		implements ReactiveOAuth2AuthorizedClientManager, TokenCacheListenerAware, AutoCloseable {
+		extends AbstractCachingAuthorizedClientManager<ReactiveOAuth2AuthorizedClientManager, ReactiveTokenCache,
+			ReactiveTokenFetchLock, ReactiveTokenEndpointBackoffStore>
+		implements ReactiveOAuth2AuthorizedClientManager {
 
 	private static final Log logger = LogFactory.getLog(CachingReactiveOAuth2AuthorizedClientManager.class);
 
@@ -82,25 +81,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 */
 	private static final Duration REFRESH_ATTEMPT_BOUND = Duration.ofMinutes(2);
 
-	private final ReactiveOAuth2AuthorizedClientManager delegate;
-
-	private final ReactiveOAuth2AuthorizedClientManager passThrough;
-
 	private final ReactiveClientRegistrationRepository registrations;
-
-	private final ReactiveTokenCache cache;
-
-	private final TokenKeyResolver keyResolver;
 
 	private final ReactiveSingleFlight<TokenKey, CachedToken> flights = new ReactiveSingleFlight<>();
 
-	private final CachingCore core;
-
-	private volatile ReactiveOAuth2AuthorizedClientManager refreshDelegate;
-
-	private volatile @Nullable ReactiveTokenFetchLock fetchLock;
-
-	private volatile @Nullable ReactiveTokenEndpointBackoffStore backoffStore;
+	private final ReactiveSingleFlight<TokenKey, OAuth2AuthorizedClient> uncachedFlights = new ReactiveSingleFlight<>();
 
 	// Where background refreshes are handed to the refresher from, off the event loop.
 	private volatile Scheduler handOff = Schedulers.boundedElastic();
@@ -136,99 +121,13 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			ReactiveOAuth2AuthorizedClientManager passThrough, ReactiveClientRegistrationRepository registrations,
 			ReactiveTokenCache cache, TokenKeyResolver keyResolver, TokenLifetimeResolver lifetimeResolver,
 			Clock clock) {
-		this.delegate = delegate;
-		this.refreshDelegate = delegate;
-		this.passThrough = passThrough;
+		super(delegate, passThrough, cache, keyResolver, lifetimeResolver, clock);
 		this.registrations = registrations;
-		this.cache = cache;
-		this.keyResolver = keyResolver;
-		this.core = new CachingCore(clock, lifetimeResolver, new BackgroundRefresher());
-	}
-
-	/**
-	 * Coordinate token requests for a missing key with the other instances of a fleet
-	 * through a lease, or not at all ({@code null}, the default).
-	 * @param fetchLock the lock, usually the shared token cache itself
-	 */
-	public void setFetchLock(@Nullable ReactiveTokenFetchLock fetchLock) {
-		this.fetchLock = fetchLock;
-	}
-
-	/**
-	 * Share the backoff from failing token endpoints with other managers, usually every
-	 * manager of the application; by default the manager has one of its own.
-	 * @param backoff the backoff
-	 * @since 0.2.0
-	 */
-	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-		this.core.setBackoff(backoff);
-	}
-
-	/**
-	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
-	 * instances of a fleet, or not at all ({@code null}, the default).
-	 * @param backoffStore the store, usually the shared reactive token cache itself
-	 * @since 0.2.0
-	 */
-	public void setBackoffStore(@Nullable ReactiveTokenEndpointBackoffStore backoffStore) {
-		this.backoffStore = backoffStore;
-	}
-
-	/**
-	 * Return how many token endpoints this manager is backing off from now.
-	 * @return the number of endpoints in backoff
-	 * @since 0.2.0
-	 */
-	public int tokenEndpointsInBackoff() {
-		return this.core.backoff().endpointsInBackoff();
-	}
-
-	/**
-	 * Refresh tokens in the background from this long before they leave the cache, as
-	 * {@link CachingOAuth2AuthorizedClientManager#setRefreshAhead(Duration)} does. Zero
-	 * (the default) turns refresh-ahead off.
-	 * @param refreshAhead the window; not negative
-	 */
-	public void setRefreshAhead(Duration refreshAhead) {
-		this.core.setRefreshAhead(refreshAhead);
-	}
-
-	/**
-	 * Tell the manager how long before their real expiry the cache drops tokens (the
-	 * cache's own expiry buffer), so refreshes start before that.
-	 * @param expiryBuffer the cache's expiry buffer; not negative
-	 */
-	public void setExpiryBuffer(Duration expiryBuffer) {
-		this.core.setExpiryBuffer(expiryBuffer);
-	}
-
-	/**
-	 * Ask another manager than the delegate for the tokens of background refreshes and
-	 * their retries, which run outside any web exchange: for a delegate that needs one,
-	 * such as Spring Security's {@code DefaultReactiveOAuth2AuthorizedClientManager}.
-	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
-	 * @since 0.2.0
-	 */
-	public void setRefreshDelegate(ReactiveOAuth2AuthorizedClientManager refreshDelegate) {
-		this.refreshDelegate = refreshDelegate;
 	}
 
 	@Override
 	public Mono<OAuth2AuthorizedClient> authorize(OAuth2AuthorizeRequest authorizeRequest) {
 		return authorize(authorizeRequest, null);
-	}
-
-	/**
-	 * Stop the background refreshes.
-	 */
-	@Override
-	public void close() {
-		this.core.close();
-	}
-
-	@Override
-	public void setListener(TokenCacheListener listener) {
-		this.core.setListener(listener);
 	}
 
 	/**
@@ -285,11 +184,14 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 				if (registration == null || key == null) {
 					return this.passThrough.authorize(authorizeRequest);
 				}
-				if (this.core.policy().bypassesCache(key, principal)) {
-					// Nothing cached outlives the user's own token: the identity provider judges it.
-					return observed(key, this.delegate.authorize(authorizeRequest));
-				}
 				TokenRequest request = new TokenRequest(key, registration, authorizeRequest, rejected);
+				if (this.core.policy().bypassesCache(key, principal)) {
+					// Nothing cached outlives the user's own token: the identity provider judges
+					// it, one request per key at a time and not while its endpoint is backed off
+					// from.
+					return this.uncachedFlights.run(key,
+							() -> failFastIfBackingOff(request).then(send(request, this.delegate, authorizeRequest)));
+				}
 				return read(key).filter(request::accepts)
 					.map((cached) -> hit(request, cached))
 					.switchIfEmpty(Mono.defer(() -> {
@@ -379,16 +281,6 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 			.subscribe(null,
 					(ex) -> outcome.accept(this.core.refreshFailed(key, Exceptions.unwrap(ex), current, attempt)),
 					() -> outcome.accept(this.core.refreshSucceeded(key, attempt)));
-	}
-
-	/**
-	 * Return whether a background refresh of the key is queued, running or waiting to be
-	 * retried.
-	 * @param key the key
-	 * @return whether a refresh is active
-	 */
-	boolean isRefreshing(TokenKey key) {
-		return this.core.isRefreshing(key);
 	}
 
 	/**
@@ -498,9 +390,19 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		if (backoff != null) {
 			return Mono.error(backoff);
 		}
-		OAuth2AuthorizeRequest delegated = this.core.policy().delegateRequest(request, replacing);
-		// A background refresh runs outside any web exchange.
-		ReactiveOAuth2AuthorizedClientManager manager = (replacing != null) ? this.refreshDelegate : this.delegate;
+		return send(request, delegateFor(replacing), this.core.policy().delegateRequest(request, replacing))
+			.flatMap((client) -> {
+				CachedToken token = this.core.fetched(request, client);
+				return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
+			});
+	}
+
+	/**
+	 * Send a token request through a delegate, observed, and record its outcome in the
+	 * backoff of its endpoint.
+	 */
+	private Mono<OAuth2AuthorizedClient> send(TokenRequest request, ReactiveOAuth2AuthorizedClientManager manager,
+			OAuth2AuthorizeRequest delegated) {
 		return observed(request.key(), Mono.defer(() -> manager.authorize(delegated)))
 			.doOnNext((client) -> this.core.tokenRequestSucceeded(request))
 			.onErrorResume((ex) -> {
@@ -511,34 +413,25 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 					return Mono.error(ex);
 				}
 				return guarded("backoff", () -> store.publishBusy(tokenUri, announced)).then(Mono.error(ex));
-			})
-			.flatMap((client) -> {
-				CachedToken token = this.core.fetched(request, client);
-				return guarded("put", () -> this.cache.put(request.key(), token)).thenReturn(token);
 			});
 	}
 
 	/**
-	 * Tell the listener about a token request, once, however it ends: with a token,
-	 * empty, with an error, or cancelled by every subscriber.
+	 * Observe a token request, once, however it ends: with a token, empty, with an error,
+	 * or cancelled. Its parent is the observation of the caller's Reactor context (put
+	 * there by {@code contextWrite} or by Spring WebFlux), else the one current on the
+	 * subscribing thread; it is the parent of what the request observes in turn, such as
+	 * the token endpoint call.
 	 */
 	private <T> Mono<T> observed(TokenKey key, Mono<T> request) {
-		return Mono.defer(() -> {
-			PendingTokenRequest pending = this.core.listener().tokenRequestStarted(key.registrationId(), key.kind());
-			AtomicBoolean done = new AtomicBoolean();
-			return request.doOnSuccess((result) -> {
-				if (done.compareAndSet(false, true)) {
-					pending.finished(result != null);
-				}
-			}).doOnError((ex) -> {
-				if (done.compareAndSet(false, true)) {
-					pending.failed(ex);
-				}
-			}).doOnCancel(() -> {
-				if (done.compareAndSet(false, true)) {
-					pending.failed(new CancellationException("The token request was cancelled"));
-				}
-			});
+		return Mono.deferContextual((context) -> {
+			TokenRequestObservations.Pending pending = this.core.observations()
+				.start(key, context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+			Mono<T> observed = request.doOnSuccess((result) -> pending.finished(result != null))
+				.doOnError(pending::failed)
+				.doOnCancel(pending::cancelled);
+			return pending.isNoop() ? observed
+					: observed.contextWrite((inner) -> inner.put(ObservationThreadLocalAccessor.KEY, pending.observation()));
 		});
 	}
 
@@ -567,41 +460,11 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	}
 
 	/**
-	 * Return how many cache operations failed since start-up.
-	 * @return the number of failed cache operations
-	 */
-	public long cacheFailures() {
-		return this.core.cacheFailures();
-	}
-
-	/**
 	 * Return how many keys have a token request in flight.
 	 * @return the number of token requests in flight
 	 */
 	public int tokenRequestsInFlight() {
 		return this.flights.size();
-	}
-
-	/**
-	 * Return the manager this one delegates to on a miss.
-	 * @return the delegate
-	 */
-	public ReactiveOAuth2AuthorizedClientManager getDelegate() {
-		return this.delegate;
-	}
-
-	/**
-	 * Return the token cache in front of the delegate.
-	 * @return the cache
-	 */
-	public ReactiveTokenCache getCache() {
-		return this.cache;
-	}
-
-	@Override
-	public String toString() {
-		return "CachingReactiveOAuth2AuthorizedClientManager[cache=" + this.cache + ", delegate="
-				+ this.delegate.getClass().getName() + "]";
 	}
 
 }

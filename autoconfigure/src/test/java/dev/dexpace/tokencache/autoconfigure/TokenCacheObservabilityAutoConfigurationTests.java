@@ -9,18 +9,21 @@ import dev.dexpace.tokencache.actuate.RedisTokenCacheHealthIndicator;
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint;
 import dev.dexpace.tokencache.metrics.TokenCacheMeterBinder;
 import dev.dexpace.tokencache.metrics.TokenCacheMetrics;
-import dev.dexpace.tokencache.metrics.TokenCacheObservations;
 import dev.dexpace.tokencache.oauth2.CachingOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.oauth2.NoStoreOAuth2AuthorizedClientService;
 import dev.dexpace.tokencache.test.ObservabilityContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -56,7 +59,7 @@ class TokenCacheObservabilityAutoConfigurationTests {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(TokenCacheMetrics.class)
 				.hasSingleBean(TokenCacheMeterBinder.class)
-				.hasSingleBean(TokenCacheObservations.class)
+				.hasSingleBean(TokenRequestObservationRegistrar.class)
 				.hasSingleBean(TokenCacheEndpoint.class)
 				.doesNotHaveBean(RedisTokenCacheHealthIndicator.class);
 			assertThat(context.getBean(MeterRegistry.class).find("dexpace.token.cache.lookups").counters()).hasSize(4);
@@ -69,7 +72,7 @@ class TokenCacheObservabilityAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(TokenCacheMetricsAutoConfiguration.class,
 					TokenCacheObservationAutoConfiguration.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(TokenCacheMetrics.class)
-				.doesNotHaveBean(TokenCacheObservations.class));
+				.doesNotHaveBean(TokenRequestObservationRegistrar.class));
 	}
 
 	@Test
@@ -108,6 +111,33 @@ class TokenCacheObservabilityAutoConfigurationTests {
 				TokenCacheContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
 				TokenCacheContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
 				assertThat(events).containsExactly("SYSTEM miss", "SYSTEM hit");
+			});
+	}
+
+	@Test
+	void tokenRequestsOfADecoratedUserManagerAreTimed() {
+		this.contextRunner.withUserConfiguration(UserManagerConfiguration.class).run((context) -> {
+			TokenCacheContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
+			assertThat(context.getBean(MeterRegistry.class)
+				.get("dexpace.token.requests")
+				.tag("registration", "api")
+				.tag("outcome", "success")
+				.timer()
+				.count()).isOne();
+		});
+	}
+
+	@Test
+	void withAMeterRegistryButNoObservationRegistryTokenRequestsAreStillTimed() {
+		TokenCacheContexts.runner(this.idp)
+			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+					TokenCacheMetricsAutoConfiguration.class, TokenCacheObservationAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(ObservationRegistry.class)
+					.hasSingleBean(TokenRequestObservationRegistrar.class);
+				TokenCacheContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
+				assertThat(context.getBean(MeterRegistry.class).get("dexpace.token.requests").timer().count()).isOne();
 			});
 	}
 

@@ -27,6 +27,7 @@ import org.springframework.security.oauth2.client.registration.ReactiveClientReg
 import org.springframework.security.oauth2.jwt.Jwt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * A token obtained by token exchange for a user never outlives the user's own token, on
@@ -69,6 +70,20 @@ class SubjectExpiryIT {
 			manager.authorize(user);
 			manager.authorize(user);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
+			assertThat(manager.cache().size(TokenKind.USER)).isZero();
+		});
+	}
+
+	@ParameterizedTest
+	@MethodSource("facades")
+	void anExpiredSubjectMakesNoTokenRequestWhileTheTokenEndpointIsBackedOffFrom(Facade facade) {
+		Authentication user = user("carol", Instant.now().minusSeconds(1));
+		facade.run(this.idp, (manager) -> {
+			this.idp.failTokenRequests(1);
+			assertThatException().isThrownBy(() -> manager.authorize(user));
+			// The endpoint failed with an error that may heal: backed off from, as on a miss.
+			assertThatException().isThrownBy(() -> manager.authorize(user));
+			assertThat(this.idp.tokenRequests()).isOne();
 			assertThat(manager.cache().size(TokenKind.USER)).isZero();
 		});
 	}
