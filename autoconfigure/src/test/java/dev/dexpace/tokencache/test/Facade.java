@@ -3,6 +3,10 @@ package dev.dexpace.tokencache.test;
 import java.time.Duration;
 import java.util.function.Supplier;
 
+import dev.dexpace.tokencache.CachedToken;
+import dev.dexpace.tokencache.ReactiveTokenCache;
+import dev.dexpace.tokencache.TokenCache;
+import dev.dexpace.tokencache.TokenKey;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -50,6 +54,11 @@ public enum Facade {
 			return context.getBean(OAuth2AuthorizedClientManager.class).authorize(request);
 		}
 
+		@Override
+		public @Nullable CachedToken cached(ApplicationContext context, TokenKey key) {
+			return context.getBean(TokenCache.class).get(key);
+		}
+
 	},
 
 	/**
@@ -76,6 +85,11 @@ public enum Facade {
 		@Override
 		public @Nullable OAuth2AuthorizedClient authorize(ApplicationContext context, OAuth2AuthorizeRequest request) {
 			return context.getBean(ReactiveOAuth2AuthorizedClientManager.class).authorize(request).block(WAIT);
+		}
+
+		@Override
+		public @Nullable CachedToken cached(ApplicationContext context, TokenKey key) {
+			return context.getBean(ReactiveTokenCache.class).get(key).block(WAIT);
 		}
 
 	};
@@ -118,6 +132,14 @@ public enum Facade {
 	 */
 	public abstract @Nullable OAuth2AuthorizedClient authorize(ApplicationContext context,
 			OAuth2AuthorizeRequest request);
+
+	/**
+	 * What the cache of this façade's calls (the blocking or the reactive one) holds.
+	 * @param context the context of {@link #runner(TestIdentityProvider)}
+	 * @param key the key
+	 * @return the cached token, or {@code null}
+	 */
+	public abstract @Nullable CachedToken cached(ApplicationContext context, TokenKey key);
 
 	/**
 	 * A context runner of either façade: the blocking or the reactive web one.
