@@ -32,7 +32,7 @@ public enum Facade {
 	/**
 	 * Blocking: {@code RestClient} and the blocking manager in a non-reactive application.
 	 */
-	REST_CLIENT {
+	REST_CLIENT("RestClient") {
 
 		@Override
 		public Runner runner(TestIdentityProvider idp) {
@@ -64,7 +64,7 @@ public enum Facade {
 	/**
 	 * Reactive: {@code WebClient} and the reactive manager in a reactive web application.
 	 */
-	WEB_CLIENT {
+	WEB_CLIENT("WebClient") {
 
 		@Override
 		public Runner runner(TestIdentityProvider idp) {
@@ -98,6 +98,12 @@ public enum Facade {
 	 * How long a reactive call may take before the test fails: a guard, never a measure.
 	 */
 	public static final Duration WAIT = Duration.ofSeconds(30);
+
+	private final String client;
+
+	Facade(String client) {
+		this.client = client;
+	}
 
 	/**
 	 * A context runner of this façade with the registrations of
@@ -140,6 +146,15 @@ public enum Facade {
 	 * @return the cached token, or {@code null}
 	 */
 	public abstract @Nullable CachedToken cached(ApplicationContext context, TokenKey key);
+
+	/**
+	 * The HTTP client of the façade, which names the test invocations and figures.
+	 * @return {@code RestClient} or {@code WebClient}
+	 */
+	@Override
+	public String toString() {
+		return this.client;
+	}
 
 	/**
 	 * A context runner of either façade: the blocking or the reactive web one.
