@@ -200,21 +200,8 @@ class TokenEndpointBackoffIT {
 	}
 
 	private ClientRegistration[] registrations() {
-		ClientRegistration api = ClientRegistration.withRegistrationId("api")
-			.clientId("app")
-			.clientSecret("app-secret")
-			.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
-			.scope("api.read")
-			.tokenUri(this.idp.tokenUri())
-			.build();
-		ClientRegistration exchange = ClientRegistration.withRegistrationId("exchange")
-			.clientId("app")
-			.clientSecret("app-secret")
-			.authorizationGrantType(AuthorizationGrantType.TOKEN_EXCHANGE)
-			.scope("api.read")
-			.tokenUri(this.idp.tokenUri())
-			.build();
-		return new ClientRegistration[] { api, exchange };
+		return new ClientRegistration[] { this.idp.registration("api", AuthorizationGrantType.CLIENT_CREDENTIALS),
+				this.idp.registration("exchange", AuthorizationGrantType.TOKEN_EXCHANGE) };
 	}
 
 	private TokenEndpoint endpoint() {

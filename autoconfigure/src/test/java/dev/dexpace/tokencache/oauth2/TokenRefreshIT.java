@@ -15,6 +15,11 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.endpoint.ReactiveTokenEndpointClients;
@@ -268,7 +273,7 @@ class TokenRefreshIT {
 	void aHitInTheRefreshWindowIsServedWhenTheSchedulerOfBackgroundRefreshesIsFull() {
 		CachingReactiveOAuth2AuthorizedClientManager reactive = reactiveManager(Duration.ofSeconds(60), BUFFER,
 				this.cache, this.clock);
-		Manager manager = new ReactiveManager(reactive);
+		Manager manager = Manager.of(reactive);
 		String first = token(manager);
 		moveToBeforeExpiry(Duration.ofSeconds(55));
 		ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
@@ -293,7 +298,7 @@ class TokenRefreshIT {
 	void aStaleTokenIsServedWhenTheSchedulerOfBackgroundRefreshesIsFull() {
 		CachingReactiveOAuth2AuthorizedClientManager reactive = reactiveManager(Duration.ZERO, BUFFER, this.cache,
 				this.clock);
-		Manager manager = new ReactiveManager(reactive);
+		Manager manager = Manager.of(reactive);
 		String first = token(manager);
 		moveToBeforeExpiry(Duration.ofSeconds(20));
 		this.idp.failTokenRequests(Integer.MAX_VALUE, 503, "temporarily_unavailable");
@@ -387,8 +392,8 @@ class TokenRefreshIT {
 	private Manager manager(Facade facade, Duration refreshAhead, Duration expiryBuffer, InMemoryTokenCache cache,
 			Clock clock) {
 		return switch (facade) {
-			case REST_CLIENT -> new BlockingManager(blockingManager(refreshAhead, expiryBuffer, cache, clock));
-			case WEB_CLIENT -> new ReactiveManager(reactiveManager(refreshAhead, expiryBuffer, cache, clock));
+			case REST_CLIENT -> Manager.of(blockingManager(refreshAhead, expiryBuffer, cache, clock));
+			case WEB_CLIENT -> Manager.of(reactiveManager(refreshAhead, expiryBuffer, cache, clock));
 		};
 	}
 
@@ -430,13 +435,7 @@ class TokenRefreshIT {
 	}
 
 	private ClientRegistration registration() {
-		return ClientRegistration.withRegistrationId("api")
-			.clientId("app")
-			.clientSecret("app-secret")
-			.authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
-			.scope("api.read")
-			.tokenUri(this.idp.tokenUri())
-			.build();
+		return this.idp.registration("api", AuthorizationGrantType.CLIENT_CREDENTIALS);
 	}
 
 	/**
@@ -472,93 +471,58 @@ class TokenRefreshIT {
 
 	/**
 	 * A caching manager of either façade, called as its callers would and waited for.
+	 * @param authorize authorizes a request
+	 * @param reauthorize authorizes a request again after its token was rejected
+	 * @param tokens the tokens of {@code count} calls: one after the other on the test's
+	 * thread for the blocking manager, all subscribed at once for the reactive one
+	 * @param refreshing whether a key is being refreshed
+	 * @param backoff sets the token endpoint backoff
 	 */
-	private interface Manager {
+	private record Manager(Function<OAuth2AuthorizeRequest, @Nullable OAuth2AuthorizedClient> authorize,
+			BiFunction<OAuth2AuthorizeRequest, OAuth2AccessToken, @Nullable OAuth2AuthorizedClient> reauthorize,
+			IntFunction<List<String>> tokens, Predicate<TokenKey> refreshing, Consumer<TokenEndpointBackoff> backoff) {
 
-		OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest request);
+		static Manager of(CachingOAuth2AuthorizedClientManager manager) {
+			return new Manager(manager::authorize, manager::reauthorize, (count) -> {
+				List<String> tokens = new ArrayList<>();
+				for (int i = 0; i < count; i++) {
+					tokens.add(manager.authorize(request()).getAccessToken().getTokenValue());
+				}
+				return tokens;
+			}, manager::isRefreshing, manager::setTokenEndpointBackoff);
+		}
 
-		@Nullable OAuth2AuthorizedClient reauthorize(OAuth2AuthorizeRequest request, OAuth2AccessToken rejected);
+		static Manager of(CachingReactiveOAuth2AuthorizedClientManager manager) {
+			return new Manager((request) -> manager.authorize(request).block(WAIT),
+					(request, rejected) -> manager.reauthorize(request, rejected).block(WAIT),
+					(count) -> Flux.range(0, count)
+						.flatMap((i) -> manager.authorize(request()))
+						.map((client) -> client.getAccessToken().getTokenValue())
+						.collectList()
+						.block(WAIT),
+					manager::isRefreshing, manager::setTokenEndpointBackoff);
+		}
 
-		/**
-		 * The tokens of {@code count} calls: one after the other on the test's thread for
-		 * the blocking manager, all subscribed at once for the reactive one.
-		 */
-		List<String> tokens(int count);
-
-		boolean isRefreshing(TokenKey key);
-
-		void setTokenEndpointBackoff(TokenEndpointBackoff backoff);
-
-	}
-
-	private record BlockingManager(CachingOAuth2AuthorizedClientManager manager) implements Manager {
-
-		@Override
-		public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest request) {
-			OAuth2AuthorizedClient client = this.manager.authorize(request);
+		OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest request) {
+			OAuth2AuthorizedClient client = this.authorize.apply(request);
 			assertThat(client).isNotNull();
 			return client;
 		}
 
-		@Override
-		public @Nullable OAuth2AuthorizedClient reauthorize(OAuth2AuthorizeRequest request,
-				OAuth2AccessToken rejected) {
-			return this.manager.reauthorize(request, rejected);
+		@Nullable OAuth2AuthorizedClient reauthorize(OAuth2AuthorizeRequest request, OAuth2AccessToken rejected) {
+			return this.reauthorize.apply(request, rejected);
 		}
 
-		@Override
-		public List<String> tokens(int count) {
-			List<String> tokens = new ArrayList<>();
-			for (int i = 0; i < count; i++) {
-				tokens.add(token(this));
-			}
-			return tokens;
+		List<String> tokens(int count) {
+			return this.tokens.apply(count);
 		}
 
-		@Override
-		public boolean isRefreshing(TokenKey key) {
-			return this.manager.isRefreshing(key);
+		boolean isRefreshing(TokenKey key) {
+			return this.refreshing.test(key);
 		}
 
-		@Override
-		public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-			this.manager.setTokenEndpointBackoff(backoff);
-		}
-
-	}
-
-	private record ReactiveManager(CachingReactiveOAuth2AuthorizedClientManager manager) implements Manager {
-
-		@Override
-		public OAuth2AuthorizedClient authorize(OAuth2AuthorizeRequest request) {
-			OAuth2AuthorizedClient client = this.manager.authorize(request).block(WAIT);
-			assertThat(client).isNotNull();
-			return client;
-		}
-
-		@Override
-		public @Nullable OAuth2AuthorizedClient reauthorize(OAuth2AuthorizeRequest request,
-				OAuth2AccessToken rejected) {
-			return this.manager.reauthorize(request, rejected).block(WAIT);
-		}
-
-		@Override
-		public List<String> tokens(int count) {
-			return Flux.range(0, count)
-				.flatMap((i) -> this.manager.authorize(request()))
-				.map((client) -> client.getAccessToken().getTokenValue())
-				.collectList()
-				.block(WAIT);
-		}
-
-		@Override
-		public boolean isRefreshing(TokenKey key) {
-			return this.manager.isRefreshing(key);
-		}
-
-		@Override
-		public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
-			this.manager.setTokenEndpointBackoff(backoff);
+		void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
+			this.backoff.accept(backoff);
 		}
 
 	}

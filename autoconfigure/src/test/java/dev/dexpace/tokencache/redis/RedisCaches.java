@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import dev.dexpace.tokencache.CachedToken;
@@ -121,7 +122,40 @@ final class RedisCaches implements AutoCloseable {
 
 	}
 
-	private record BlockingCache(RedisTokenCache cache) implements Cache {
+	/**
+	 * The keys and status of either cache.
+	 */
+	private abstract static class Adapter implements Cache {
+
+		private final Function<TokenKey, String> keys;
+
+		private final RedisTokenCacheStatus status;
+
+		Adapter(Function<TokenKey, String> keys, RedisTokenCacheStatus status) {
+			this.keys = keys;
+			this.status = status;
+		}
+
+		@Override
+		public String redisKey(TokenKey key) {
+			return this.keys.apply(key);
+		}
+
+		@Override
+		public RedisTokenCacheStatus status() {
+			return this.status;
+		}
+
+	}
+
+	private static final class BlockingCache extends Adapter {
+
+		private final RedisTokenCache cache;
+
+		BlockingCache(RedisTokenCache cache) {
+			super(cache::redisKey, cache);
+			this.cache = cache;
+		}
 
 		@Override
 		public @Nullable CachedToken get(TokenKey key) {
@@ -148,19 +182,16 @@ final class RedisCaches implements AutoCloseable {
 			this.cache.clear();
 		}
 
-		@Override
-		public String redisKey(TokenKey key) {
-			return this.cache.redisKey(key);
-		}
-
-		@Override
-		public RedisTokenCacheStatus status() {
-			return this.cache;
-		}
-
 	}
 
-	private record ReactiveCache(ReactiveRedisTokenCache cache) implements Cache {
+	private static final class ReactiveCache extends Adapter {
+
+		private final ReactiveRedisTokenCache cache;
+
+		ReactiveCache(ReactiveRedisTokenCache cache) {
+			super(cache::redisKey, cache);
+			this.cache = cache;
+		}
 
 		@Override
 		public @Nullable CachedToken get(TokenKey key) {
@@ -185,16 +216,6 @@ final class RedisCaches implements AutoCloseable {
 		@Override
 		public void clear() {
 			this.cache.clear().block(WAIT);
-		}
-
-		@Override
-		public String redisKey(TokenKey key) {
-			return this.cache.redisKey(key);
-		}
-
-		@Override
-		public RedisTokenCacheStatus status() {
-			return this.cache;
 		}
 
 	}
