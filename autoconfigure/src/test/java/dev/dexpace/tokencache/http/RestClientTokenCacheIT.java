@@ -18,15 +18,8 @@ import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
@@ -44,33 +37,12 @@ import static org.awaitility.Awaitility.await;
  * and API, Spring Boot's OAuth2 client and RestClient auto-configuration, and ours. What
  * RestClient and WebClient share is in {@link TokenCacheCallsIT}.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class RestClientTokenCacheIT {
-
-	private static final List<String> TRACED = List.of("dev.dexpace", "org.springframework.security",
-			"org.springframework.web.client", "org.springframework.http");
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
+class RestClientTokenCacheIT extends TokenPathTraced {
 
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp);
 
-	private final LoggingSystem loggingSystem = LoggingSystem.get(getClass().getClassLoader());
-
-	@BeforeEach
-	void traceEverythingOnTheTokenPath() {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, LogLevel.TRACE));
-	}
-
-	@AfterEach
-	void tokenValuesNeverReachTheLog(CapturedOutput output) {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, null));
-		this.idp.close();
-		if (!this.idp.issuedTokens().isEmpty()) {
-			assertThat(output.getAll()).as("TRACE output of the token path").contains("Fetched token for");
-		}
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
+	RestClientTokenCacheIT() {
+		super(true, "org.springframework.web.client");
 	}
 
 	@Test

@@ -2,26 +2,17 @@ package dev.dexpace.tokencache.http;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.test.Facade;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
@@ -36,32 +27,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * one client does (threads or subscribers waiting on one token request, cancellation,
  * principals) is in {@link RestClientTokenCacheIT} and {@link WebClientTokenCacheIT}.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class TokenCacheCallsIT {
+class TokenCacheCallsIT extends TokenPathTraced {
 
-	private static final List<String> TRACED = List.of("dev.dexpace", "org.springframework.security",
-			"org.springframework.web.client", "org.springframework.web.reactive.function.client",
-			"org.springframework.http");
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
-
-	private final LoggingSystem loggingSystem = LoggingSystem.get(getClass().getClassLoader());
-
-	@BeforeEach
-	void traceEverythingOnTheTokenPath() {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, LogLevel.TRACE));
-	}
-
-	@AfterEach
-	void tokenValuesNeverReachTheLog(CapturedOutput output) {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, null));
-		this.idp.close();
-		if (!this.idp.issuedTokens().isEmpty()) {
-			assertThat(output.getAll()).as("TRACE output of the token path").contains("Fetched token for");
-		}
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
+	TokenCacheCallsIT() {
+		super(true, "org.springframework.web.client", "org.springframework.web.reactive.function.client");
 	}
 
 	@ParameterizedTest

@@ -20,21 +20,13 @@ import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.core.context.ReactiveSecurityContextHolder;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
@@ -55,33 +47,15 @@ import static org.awaitility.Awaitility.await;
  * auto-configuration, and ours. What RestClient and WebClient share is in
  * {@link TokenCacheCallsIT}.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class WebClientTokenCacheIT {
+class WebClientTokenCacheIT extends TokenPathTraced {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
-
-	private static final List<String> TRACED = List.of("dev.dexpace", "org.springframework.security",
-			"org.springframework.web.reactive.function.client", "org.springframework.http");
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
 
 	private final ReactiveWebApplicationContextRunner contextRunner = ReactiveTokenCacheContexts
 		.reactiveRunner(this.idp);
 
-	private final LoggingSystem loggingSystem = LoggingSystem.get(getClass().getClassLoader());
-
-	@BeforeEach
-	void traceEverythingOnTheTokenPath() {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, LogLevel.TRACE));
-	}
-
-	@AfterEach
-	void tokenValuesNeverReachTheLog(CapturedOutput output) {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, null));
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
+	WebClientTokenCacheIT() {
+		super(false, "org.springframework.web.reactive.function.client");
 	}
 
 	@Test
