@@ -2,22 +2,21 @@ package dev.dexpace.tokencache.actuate;
 
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint.EntryDescriptor;
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint.TokenCacheDescriptor;
-import dev.dexpace.tokencache.test.ObservabilityContexts;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
-import dev.dexpace.tokencache.test.TokenCacheContexts;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.json.JsonMapper;
-
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The {@code tokencache} endpoint on the in-memory cache, through the real
  * auto-configuration: it lists entries without token values, and its deletes make the
- * next call fetch a new token.
+ * next call fetch a new token, in a non-reactive application with {@code RestClient} and a
+ * reactive one with {@code WebClient} alike.
  */
 class TokenCacheEndpointIT {
 
@@ -28,12 +27,12 @@ class TokenCacheEndpointIT {
 		this.idp.close();
 	}
 
-	@Test
-	void readListsEntriesWithoutTokenValues() {
-		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp)).run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void readListsEntriesWithoutTokenValues(Facade facade) {
+		facade.runner(this.idp).withObservability().run((context) -> {
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
 			TokenCacheDescriptor descriptor = context.getBean(TokenCacheEndpoint.class).tokenCache();
 
 			assertThat(descriptor.inspectable()).isTrue();
@@ -52,27 +51,27 @@ class TokenCacheEndpointIT {
 		});
 	}
 
-	@Test
-	void deletingARegistrationMakesTheNextCallFetchANewToken() {
-		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp)).run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void deletingARegistrationMakesTheNextCallFetchANewToken(Facade facade) {
+		facade.runner(this.idp).withObservability().run((context) -> {
 			TokenCacheEndpoint endpoint = context.getBean(TokenCacheEndpoint.class);
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
-			ObservabilityContexts.call(client, this.idp, "api");
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
+			facade.call(context, this.idp, "api");
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 
 			assertThat(endpoint.deleteRegistration("api").deleted()).isEqualTo(1);
 			assertThat(endpoint.tokenCache().entries()).extracting(EntryDescriptor::registration)
 				.containsExactly("other");
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
 			assertThat(this.idp.tokenRequests()).as("a new token for api only").isEqualTo(3);
 
 			assertThat(endpoint.deleteAll().deleted()).isEqualTo(2);
 			assertThat(endpoint.tokenCache().entries()).isEmpty();
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
 			assertThat(this.idp.tokenRequests()).as("new tokens for both").isEqualTo(5);
 
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -83,11 +82,12 @@ class TokenCacheEndpointIT {
 		});
 	}
 
-	@Test
-	void endpointIsAbsentUnlessExposed() {
-		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp))
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void endpointIsAbsentUnlessExposed(Facade facade) {
+		facade.runner(this.idp).withObservability()
 			.withPropertyValues("management.endpoints.web.exposure.include=health")
-			.run((context) -> assertThat(context).doesNotHaveBean(TokenCacheEndpoint.class));
+			.run((context) -> assertThat(context.getBeansOfType(TokenCacheEndpoint.class)).isEmpty());
 	}
 
 }

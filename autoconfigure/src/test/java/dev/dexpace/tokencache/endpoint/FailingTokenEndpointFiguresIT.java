@@ -8,14 +8,13 @@ import java.util.concurrent.locks.LockSupport;
 
 import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
-import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.context.ApplicationContext;
-import org.springframework.web.client.RestClient;
-import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,23 +48,13 @@ class FailingTokenEndpointFiguresIT {
 	private static final String[] PROPERTIES = { "dexpace.token-cache.expiry-buffer=57s",
 			"dexpace.token-cache.refresh-ahead=0s" };
 
-	@Test
-	void oneHundredRestClientCallsAgainstAFailingTokenEndpoint() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void oneHundredCallsAgainstAFailingTokenEndpoint(Facade facade) {
 		try (TestIdentityProvider idp = new TestIdentityProvider().lifetime(Duration.ofSeconds(60))) {
-			TokenCacheContexts.runner(idp).withPropertyValues(PROPERTIES).run((context) -> {
-				RestClient client = TokenCacheContexts.restClient(context);
-				figure("RestClient", idp, context, () -> TokenCacheContexts.callApi(client, idp));
-			});
-		}
-	}
-
-	@Test
-	void oneHundredWebClientCallsAgainstAFailingTokenEndpoint() {
-		try (TestIdentityProvider idp = new TestIdentityProvider().lifetime(Duration.ofSeconds(60))) {
-			ReactiveTokenCacheContexts.reactiveRunner(idp).withPropertyValues(PROPERTIES).run((context) -> {
-				WebClient client = ReactiveTokenCacheContexts.webClient(context);
-				figure("WebClient", idp, context, () -> ReactiveTokenCacheContexts.callApi(client, idp).block(WAIT));
-			});
+			facade.runner(idp)
+				.withPropertyValues(PROPERTIES)
+				.run((context) -> figure(facade.toString(), idp, context, () -> facade.callApi(context, idp)));
 		}
 	}
 

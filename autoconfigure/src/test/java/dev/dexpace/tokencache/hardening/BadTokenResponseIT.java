@@ -11,6 +11,7 @@ import dev.dexpace.tokencache.TokenCache;
 import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.expiry.TokenLifetimeResolver;
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.SecretLeakDetector;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
@@ -20,11 +21,10 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -35,9 +35,16 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * a response with no usable token fails the call with a clear
  * {@link OAuth2AuthorizationException} that never quotes the token, and nothing is
  * cached; a usable token is never cached past the expiry the response states, nor for
- * longer than {@link TokenLifetimeResolver#MAX_LIFETIME}.
+ * longer than {@link TokenLifetimeResolver#MAX_LIFETIME}. Responses without a usable
+ * token and the body limit are the same through the auto-configured WebClient.
  */
 class BadTokenResponseIT {
+
+	private static final String[] PROPERTIES = { "dexpace.token-cache.fallback-ttl=7m",
+			"dexpace.token-cache.expiry-buffer=0s" };
+
+	// The body limit of a token response, on both paths.
+	private static final int MAX_BODY_BYTES = 1 << 20;
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
 
@@ -47,9 +54,6 @@ class BadTokenResponseIT {
 	// The backoff after a failed token request ends when the test says so.
 	private final MovableClock backoffClock = new MovableClock(Instant.now());
 
-	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
-		.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
-		.withPropertyValues("dexpace.token-cache.fallback-ttl=7m", "dexpace.token-cache.expiry-buffer=0s");
 
 	@AfterEach
 	void stop() {
@@ -99,25 +103,30 @@ class BadTokenResponseIT {
 		return arguments(Named.of(name, body), reason);
 	}
 
-	@ParameterizedTest(name = "{0}")
-	@MethodSource("responsesWithoutAUsableToken")
-	void aResponseWithoutAUsableTokenFailsTheCallClearlyAndCachesNothing(Function<String, String> body,
+	static Stream<Arguments> facadesAndResponsesWithoutAUsableToken() {
+		return Stream.of(Facade.values())
+			.flatMap((facade) -> responsesWithoutAUsableToken()
+				.map((arguments) -> arguments(facade, arguments.get()[0], arguments.get()[1])));
+	}
+
+	@ParameterizedTest(name = "{0} {1}")
+	@MethodSource("facadesAndResponsesWithoutAUsableToken")
+	void aResponseWithoutAUsableTokenFailsTheCallClearlyAndCachesNothing(Facade facade, Function<String, String> body,
 			String reason) {
 		this.idp.tokenBody(body);
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
+		runner(facade).run((context) -> {
 			OAuth2AuthorizationException failure = catchThrowableOfType(OAuth2AuthorizationException.class,
-					() -> TokenCacheContexts.callApi(client, this.idp));
+					() -> facade.callApi(context, this.idp));
 			assertThat(failure).as("failure of the call").isNotNull();
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
 			assertThat(failure.getMessage()).contains(reason);
 			assertNoSecretIn(failure);
-			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
+			assertThat(facade.cached(context, this.key)).isNull();
 			assertThat(this.idp.apiCalls()).isZero();
 			// The next call after the endpoint's backoff asks again: a bad response is not
 			// remembered either.
 			this.backoffClock.advance(Duration.ofMinutes(1));
-			catchThrowableOfType(OAuth2AuthorizationException.class, () -> TokenCacheContexts.callApi(client, this.idp));
+			catchThrowableOfType(OAuth2AuthorizationException.class, () -> facade.callApi(context, this.idp));
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
 	}
@@ -180,17 +189,39 @@ class BadTokenResponseIT {
 		assertCachedUntil((fetched) -> fetched.plusSeconds(600));
 	}
 
-	@Test
-	void aResponseOverOneMegabyteIsRejectedWithoutReadingItAll() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aResponseOverOneMegabyteIsRejectedWithoutReadingItAll(Facade facade) {
 		this.idp.tokenValues(() -> "huge-" + "x".repeat(2 << 20)).tokenBody((token) -> body(token, ""));
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
+		runner(facade).run((context) -> {
 			OAuth2AuthorizationException failure = catchThrowableOfType(OAuth2AuthorizationException.class,
-					() -> TokenCacheContexts.callApi(client, this.idp));
+					() -> facade.callApi(context, this.idp));
 			assertThat(failure).isNotNull();
+			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
 			assertThat(failure.getMessage()).contains("larger than 1048576 bytes");
-			assertThat(context.getBean(TokenCache.class).get(this.key)).isNull();
+			assertThat(facade.cached(context, this.key)).isNull();
 		});
+	}
+
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aResponseJustUnderOneMegabyteIsRead(Facade facade) {
+		// The same limit on both paths: a token response of 1 MiB less a few bytes is a
+		// token (the issue found 256 KiB on one of them).
+		String padding = "x".repeat(MAX_BODY_BYTES - 200);
+		this.idp.tokenBody((token) -> "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\","
+				+ "\"expires_in\":600,\"padding\":\"" + padding + "\"}");
+		runner(facade).run((context) -> {
+			facade.callApi(context, this.idp);
+			assertThat(this.idp.apiCalls()).isOne();
+			assertThat(facade.cached(context, this.key)).isNotNull();
+		});
+	}
+
+	private Facade.Runner runner(Facade facade) {
+		return facade.runner(this.idp)
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
+			.withPropertyValues(PROPERTIES);
 	}
 
 	/**
@@ -199,12 +230,11 @@ class BadTokenResponseIT {
 	 * to whole seconds), never later.
 	 */
 	private void assertCachedUntil(Function<Instant, Instant> expiry) {
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
+		runner(Facade.REST_CLIENT).run((context) -> {
 			Instant before = Instant.now();
-			TokenCacheContexts.callApi(client, this.idp);
+			Facade.REST_CLIENT.callApi(context, this.idp);
 			Instant after = Instant.now();
-			TokenCacheContexts.callApi(client, this.idp);
+			Facade.REST_CLIENT.callApi(context, this.idp);
 			assertThat(this.idp.tokenRequests()).isOne();
 			CachedToken cached = context.getBean(TokenCache.class).get(this.key);
 			assertThat(cached).isNotNull();

@@ -11,13 +11,16 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.dexpace.tokencache.endpoint.TokenEndpointBusyException;
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.MovableClock;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
 import org.springframework.web.client.RestClient;
 
@@ -29,50 +32,51 @@ import static org.awaitility.Awaitility.await;
  * A real token endpoint that fails: every caller gets a clear
  * {@link OAuth2AuthorizationException} (within {@code token-request-timeout} when the
  * endpoint hangs), callers waiting on the single-flight request get the same error and are
- * never left parked, and the first call after the endpoint recovers succeeds.
+ * never left parked, and the first call after the endpoint recovers succeeds. A single
+ * caller gets the same error code, description and {@code Retry-After} through
+ * {@code RestClient} and {@code WebClient}; the waiting callers are threads parked on the
+ * blocking single flight.
  */
 class TokenEndpointFaultsIT {
 
 	private static final int CALLERS = 8;
+
+	private static final String TOKEN_REQUEST_TIMEOUT = "dexpace.token-cache.token-request-timeout=1s";
 
 	private final TestIdentityProvider idp = new TestIdentityProvider();
 
 	// The backoff after a failed token request ends when the test says so.
 	private final MovableClock backoffClock = new MovableClock(Instant.now());
 
-	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
-		.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
-		.withPropertyValues("dexpace.token-cache.token-request-timeout=1s");
-
 	@AfterEach
 	void stop() {
 		this.idp.close();
 	}
 
-	@Test
-	void a500FailsTheCallClearlyAndTheNextCallSucceeds() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void a500FailsTheCallClearlyAndTheNextCallSucceeds(Facade facade) {
 		this.idp.failTokenRequests(1);
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			OAuth2AuthorizationException failure = callFails(client);
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("server_error");
 			assertThat(failure.getMessage()).contains("The token endpoint answered 500").doesNotContain("{");
 			// Until the backoff after the failure ends, a call fails at once.
-			assertThat(callFails(client)).isNotNull();
+			assertThat(callFails(facade, context)).isNotNull();
 			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
 			this.backoffClock.advance(Duration.ofMinutes(1));
-			TokenCacheContexts.callApi(client, this.idp);
+			facade.callApi(context, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			assertThat(this.idp.apiCalls()).isOne();
 		});
 	}
 
-	@Test
-	void a503WithRetryAfterSaysSoAndTheNextCallSucceeds() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void a503WithRetryAfterSaysSoAndTheNextCallSucceeds(Facade facade) {
 		this.idp.failTokenRequests(1, 503, Map.of("Retry-After", "30"));
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			OAuth2AuthorizationException failure = callFails(client);
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("temporarily_unavailable");
 			assertThat(failure.getMessage()).contains("answered 503 (Retry-After: 30)");
 			assertThat(causes(failure)).filteredOn(TokenEndpointBusyException.class::isInstance)
@@ -80,65 +84,68 @@ class TokenEndpointFaultsIT {
 				.satisfies((busy) -> assertThat(((TokenEndpointBusyException) busy).getRetryAfter())
 					.isEqualTo(Duration.ofSeconds(30)));
 			// Until the backoff after the failure ends, a call fails at once.
-			assertThat(callFails(client)).isNotNull();
+			assertThat(callFails(facade, context)).isNotNull();
 			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
 			this.backoffClock.advance(Duration.ofMinutes(1));
-			TokenCacheContexts.callApi(client, this.idp);
+			facade.callApi(context, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
 	}
 
-	@Test
-	void aRejectedClientIsInvalidClient() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aRejectedClientIsInvalidClient(Facade facade) {
 		this.idp.failTokenRequests(1, 401, Map.of("WWW-Authenticate", "Basic realm=\"idp\""), "");
-		this.contextRunner.run((context) -> {
-			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_client");
 			assertThat(failure.getMessage()).contains("answered 401");
 		});
 	}
 
-	@Test
-	void anOAuth2ErrorIsPassedOnAsTheIdentityProviderSaidIt() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void anOAuth2ErrorIsPassedOnAsTheIdentityProviderSaidIt(Facade facade) {
 		this.idp.failTokenRequests(1, 400, Map.of(),
 				"{\"error\":\"invalid_scope\",\"error_description\":\"scope api.write is not allowed\"}");
-		this.contextRunner.run((context) -> {
-			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_scope");
 			assertThat(failure.getError().getDescription()).isEqualTo("scope api.write is not allowed");
 		});
 	}
 
-	@Test
-	void a400ThatIsNotAnOAuth2ErrorSaysSoWithoutQuotingTheBody() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void a400ThatIsNotAnOAuth2ErrorSaysSoWithoutQuotingTheBody(Facade facade) {
 		this.idp.failTokenRequests(1, 400, Map.of("Content-Type", "text/html"), "<html>echo: app-secret</html>");
-		this.contextRunner.run((context) -> {
-			OAuth2AuthorizationException failure = callFails(TokenCacheContexts.restClient(context));
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_request");
 			assertThat(failure.getMessage()).contains("answered 400").doesNotContain("app-secret").doesNotContain("html");
 		});
 	}
 
-	@Test
-	void aDroppedConnectionFailsTheCallClearlyAndTheNextCallSucceeds() {
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aDroppedConnectionFailsTheCallClearlyAndTheNextCallSucceeds(Facade facade) {
 		this.idp.dropTokenRequests(1);
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			OAuth2AuthorizationException failure = callFails(client);
+		runner(facade).run((context) -> {
+			OAuth2AuthorizationException failure = callFails(facade, context);
 			assertThat(failure.getError().getErrorCode()).isEqualTo("invalid_token_response");
 			assertThat(failure.getMessage()).contains("I/O error on the token request");
 			// Until the backoff after the failure ends, a call fails at once.
-			assertThat(callFails(client)).isNotNull();
+			assertThat(callFails(facade, context)).isNotNull();
 			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
 			this.backoffClock.advance(Duration.ofMinutes(1));
-			TokenCacheContexts.callApi(client, this.idp);
+			facade.callApi(context, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 		});
 	}
 
 	@Test
 	void aHangingIdentityProviderTimesOutEveryWaitingCallerAndTheNextCallSucceeds() {
-		this.contextRunner.run((context) -> {
+		runner(Facade.REST_CLIENT).run((context) -> {
 			RestClient client = TokenCacheContexts.restClient(context);
 			// Held for up to 30 s by the identity provider; the client gives up after 1 s.
 			CountDownLatch hold = this.idp.holdTokenResponses();
@@ -152,7 +159,7 @@ class TokenEndpointFaultsIT {
 			});
 			assertThat(this.idp.tokenRequests()).isOne();
 			// Until the backoff after the failure ends, a call fails at once.
-			assertThat(callFails(client)).isNotNull();
+			assertThat(callFails(Facade.REST_CLIENT, context)).isNotNull();
 			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
 			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
@@ -162,7 +169,7 @@ class TokenEndpointFaultsIT {
 
 	@Test
 	void aConnectionDroppedUnderWaitingCallersFailsThemAllAndTheNextCallSucceeds() {
-		this.contextRunner.run((context) -> {
+		runner(Facade.REST_CLIENT).run((context) -> {
 			RestClient client = TokenCacheContexts.restClient(context);
 			CountDownLatch hold = this.idp.holdTokenResponses();
 			Map<Thread, Throwable> failures = callConcurrently(client, () -> {
@@ -174,7 +181,7 @@ class TokenEndpointFaultsIT {
 					(failure) -> assertThat(failure).isInstanceOf(OAuth2AuthorizationException.class));
 			assertThat(this.idp.tokenRequests()).isOne();
 			// Until the backoff after the failure ends, a call fails at once.
-			assertThat(callFails(client)).isNotNull();
+			assertThat(callFails(Facade.REST_CLIENT, context)).isNotNull();
 			assertThat(this.idp.tokenRequests()).as("token requests during the backoff").isOne();
 			this.backoffClock.advance(Duration.ofMinutes(1));
 			TokenCacheContexts.callApi(client, this.idp);
@@ -184,7 +191,7 @@ class TokenEndpointFaultsIT {
 
 	@Test
 	void aSlowIdentityProviderServesEveryWaitingCallerWithOneRequest() {
-		this.contextRunner.withPropertyValues("dexpace.token-cache.token-request-timeout=30s").run((context) -> {
+		runner(Facade.REST_CLIENT).withPropertyValues("dexpace.token-cache.token-request-timeout=30s").run((context) -> {
 			RestClient client = TokenCacheContexts.restClient(context);
 			CountDownLatch hold = this.idp.holdTokenResponses();
 			Map<Thread, Throwable> failures = callConcurrently(client, hold::countDown);
@@ -202,9 +209,15 @@ class TokenEndpointFaultsIT {
 		return causes;
 	}
 
-	private OAuth2AuthorizationException callFails(RestClient client) {
+	private Facade.Runner runner(Facade facade) {
+		return facade.runner(this.idp)
+			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
+			.withPropertyValues(TOKEN_REQUEST_TIMEOUT);
+	}
+
+	private OAuth2AuthorizationException callFails(Facade facade, ApplicationContext context) {
 		OAuth2AuthorizationException failure = catchThrowableOfType(OAuth2AuthorizationException.class,
-				() -> TokenCacheContexts.callApi(client, this.idp));
+				() -> facade.callApi(context, this.idp));
 		assertThat(failure).as("the call's failure").isNotNull();
 		BadTokenResponseIT.assertNoSecretIn(failure);
 		return failure;

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -15,23 +14,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import dev.dexpace.tokencache.CachedToken;
-import dev.dexpace.tokencache.TokenCache;
-import dev.dexpace.tokencache.TokenKey;
 import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
-import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
@@ -46,35 +34,15 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * End to end through the auto-configured {@link RestClient}: a real HTTP token endpoint
- * and API, Spring Boot's OAuth2 client and RestClient auto-configuration, and ours.
+ * and API, Spring Boot's OAuth2 client and RestClient auto-configuration, and ours. What
+ * RestClient and WebClient share is in {@link TokenCacheCallsIT}.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class RestClientTokenCacheIT {
-
-	private static final List<String> TRACED = List.of("dev.dexpace", "org.springframework.security",
-			"org.springframework.web.client", "org.springframework.http");
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
+class RestClientTokenCacheIT extends TokenPathTraced {
 
 	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp);
 
-	private final LoggingSystem loggingSystem = LoggingSystem.get(getClass().getClassLoader());
-
-	@BeforeEach
-	void traceEverythingOnTheTokenPath() {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, LogLevel.TRACE));
-	}
-
-	@AfterEach
-	void tokenValuesNeverReachTheLog(CapturedOutput output) {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, null));
-		this.idp.close();
-		if (!this.idp.issuedTokens().isEmpty()) {
-			assertThat(output.getAll()).as("TRACE output of the token path").contains("Fetched token for");
-		}
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
+	RestClientTokenCacheIT() {
+		super(true, "org.springframework.web.client");
 	}
 
 	@Test
@@ -165,89 +133,6 @@ class RestClientTokenCacheIT {
 	}
 
 	@Test
-	void aJwtWithoutExpiresInIsCachedUntilItsExpClaim() {
-		this.idp.shape(Shape.JWT_WITHOUT_EXPIRES_IN).lifetime(Duration.ofMinutes(10));
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			for (int i = 0; i < 100; i++) {
-				callApi(client);
-			}
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			CachedToken cached = context.getBean(TokenCache.class).get(systemKey());
-			assertThat(cached).isNotNull();
-			assertThat(cached.expiresAt()).isBetween(Instant.now().plus(Duration.ofMinutes(9)),
-					Instant.now().plus(Duration.ofMinutes(10)));
-		});
-	}
-
-	@Test
-	void anOpaqueTokenWithoutExpiresInLivesTheFallbackTtl() {
-		this.idp.shape(Shape.OPAQUE_WITHOUT_EXPIRES_IN);
-		this.contextRunner.withPropertyValues("dexpace.token-cache.fallback-ttl=7m").run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			Instant before = Instant.now();
-			for (int i = 0; i < 100; i++) {
-				callApi(client);
-			}
-			Instant after = Instant.now();
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			CachedToken cached = context.getBean(TokenCache.class).get(systemKey());
-			assertThat(cached).isNotNull();
-			assertThat(cached.expiresAt()).isBetween(before.plus(Duration.ofMinutes(7)).minusSeconds(1),
-					after.plus(Duration.ofMinutes(7)).plusSeconds(1));
-		});
-	}
-
-	@Test
-	void aRevokedTokenIsDeletedAndTheCallRetriedOnceWithANewToken() {
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			callApi(client);
-			String first = context.getBean(TokenCache.class).get(systemKey()).tokenValue();
-			this.idp.revoke(first);
-			callApi(client);
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-			for (int i = 0; i < 20; i++) {
-				callApi(client);
-			}
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-			assertThat(context.getBean(TokenCache.class).get(systemKey()).tokenValue()).isNotEqualTo(first);
-		});
-	}
-
-	@Test
-	void withoutRetryA401ReachesTheCallerAndTheNextCallUsesANewToken() {
-		this.contextRunner.withPropertyValues("dexpace.token-cache.retry-on-unauthorized=false").run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			callApi(client);
-			String first = context.getBean(TokenCache.class).get(systemKey()).tokenValue();
-			this.idp.revoke(first);
-			assertThatExceptionOfType(HttpClientErrorException.Unauthorized.class).isThrownBy(() -> callApi(client));
-			assertThat(context.getBean(TokenCache.class).get(systemKey())).isNull();
-			callApi(client);
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-		});
-	}
-
-	@Test
-	void aForbiddenResponseDeletesNothing() {
-		this.contextRunner.run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			callApi(client);
-			String first = context.getBean(TokenCache.class).get(systemKey()).tokenValue();
-			this.idp.apiStatus(403);
-			assertThatExceptionOfType(HttpClientErrorException.Forbidden.class).isThrownBy(() -> callApi(client));
-			this.idp.apiStatus(0);
-			callApi(client);
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			assertThat(context.getBean(TokenCache.class).get(systemKey()).tokenValue()).isEqualTo(first);
-		});
-	}
-
-	@Test
 	void aRequestThatNamesNoRegistrationGetsNoToken() {
 		this.contextRunner.run((context) -> {
 			RestClient client = TokenCacheContexts.restClient(context);
@@ -311,10 +196,6 @@ class RestClientTokenCacheIT {
 
 	private void callApi(RestClient client) {
 		TokenCacheContexts.callApi(client, this.idp);
-	}
-
-	private TokenKey systemKey() {
-		return TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp), Set.of("api.read", "api.write"), null);
 	}
 
 	/**

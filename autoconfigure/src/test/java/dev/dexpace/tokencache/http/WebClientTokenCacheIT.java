@@ -20,23 +20,13 @@ import dev.dexpace.tokencache.TokenKind;
 import dev.dexpace.tokencache.memory.InMemoryTokenCache;
 import dev.dexpace.tokencache.oauth2.CachingReactiveOAuth2AuthorizedClientManager;
 import dev.dexpace.tokencache.test.ReactiveTokenCacheContexts;
-import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
-import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.http.ResponseEntity;
 import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.security.core.context.ReactiveSecurityContextHolder;
 import org.springframework.security.oauth2.client.ReactiveOAuth2AuthorizedClientManager;
@@ -54,35 +44,18 @@ import static org.awaitility.Awaitility.await;
 /**
  * End to end through the auto-configured {@link WebClient} of a reactive application: a
  * real HTTP token endpoint and API, Spring Boot's reactive OAuth2 client and WebClient
- * auto-configuration, and ours.
+ * auto-configuration, and ours. What RestClient and WebClient share is in
+ * {@link TokenCacheCallsIT}.
  */
-@ExtendWith(OutputCaptureExtension.class)
-class WebClientTokenCacheIT {
+class WebClientTokenCacheIT extends TokenPathTraced {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
-
-	private static final List<String> TRACED = List.of("dev.dexpace", "org.springframework.security",
-			"org.springframework.web.reactive.function.client", "org.springframework.http");
-
-	private final TestIdentityProvider idp = new TestIdentityProvider();
 
 	private final ReactiveWebApplicationContextRunner contextRunner = ReactiveTokenCacheContexts
 		.reactiveRunner(this.idp);
 
-	private final LoggingSystem loggingSystem = LoggingSystem.get(getClass().getClassLoader());
-
-	@BeforeEach
-	void traceEverythingOnTheTokenPath() {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, LogLevel.TRACE));
-	}
-
-	@AfterEach
-	void tokenValuesNeverReachTheLog(CapturedOutput output) {
-		TRACED.forEach((logger) -> this.loggingSystem.setLogLevel(logger, null));
-		this.idp.close();
-		for (String token : this.idp.issuedTokens()) {
-			assertThat(output.getAll()).doesNotContain(token);
-		}
+	WebClientTokenCacheIT() {
+		super(false, "org.springframework.web.reactive.function.client");
 	}
 
 	@Test
@@ -210,89 +183,6 @@ class WebClientTokenCacheIT {
 			assertThat(this.idp.tokenRequests()).isEqualTo(1);
 			assertThat(context.getBean(InMemoryTokenCache.class).size(TokenKind.SYSTEM)).isOne();
 			assertThat(context.getBean(InMemoryTokenCache.class).size(TokenKind.USER)).isZero();
-		});
-	}
-
-	@Test
-	void aResponseWithoutExpiresInIsCachedForTheFallbackTtl() {
-		this.idp.shape(Shape.OPAQUE_WITHOUT_EXPIRES_IN);
-		this.contextRunner.withPropertyValues("dexpace.token-cache.fallback-ttl=7m").run((context) -> {
-			WebClient client = ReactiveTokenCacheContexts.webClient(context);
-			Instant before = Instant.now();
-			Flux.range(0, 100).concatMap((i) -> ReactiveTokenCacheContexts.callApi(client, this.idp)).blockLast(WAIT);
-			Instant after = Instant.now();
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			CachedToken cached = context.getBean(ReactiveTokenCache.class).get(systemKey()).block(WAIT);
-			assertThat(cached).isNotNull();
-			assertThat(cached.expiresAt()).isBetween(before.plus(Duration.ofMinutes(7)).minusSeconds(1),
-					after.plus(Duration.ofMinutes(7)).plusSeconds(1));
-		});
-	}
-
-	@Test
-	void aJwtWithoutExpiresInIsCachedUntilItsExpClaim() {
-		this.idp.shape(Shape.JWT_WITHOUT_EXPIRES_IN).lifetime(Duration.ofMinutes(10));
-		this.contextRunner.run((context) -> {
-			WebClient client = ReactiveTokenCacheContexts.webClient(context);
-			Flux.range(0, 100).concatMap((i) -> ReactiveTokenCacheContexts.callApi(client, this.idp)).blockLast(WAIT);
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			CachedToken cached = context.getBean(ReactiveTokenCache.class).get(systemKey()).block(WAIT);
-			assertThat(cached).isNotNull();
-			assertThat(cached.expiresAt()).isBetween(Instant.now().plus(Duration.ofMinutes(9)),
-					Instant.now().plus(Duration.ofMinutes(10)));
-		});
-	}
-
-	@Test
-	void aRevokedTokenIsDeletedAndTheCallRetriedOnceWithANewToken() {
-		this.contextRunner.run((context) -> {
-			WebClient client = ReactiveTokenCacheContexts.webClient(context);
-			ReactiveTokenCache cache = context.getBean(ReactiveTokenCache.class);
-			ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			String first = cache.get(systemKey()).block(WAIT).tokenValue();
-			this.idp.revoke(first);
-			ResponseEntity<Void> response = ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			assertThat(response.getStatusCode().value()).isEqualTo(200);
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-			Flux.range(0, 20).concatMap((i) -> ReactiveTokenCacheContexts.callApi(client, this.idp)).blockLast(WAIT);
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-			assertThat(cache.get(systemKey()).block(WAIT).tokenValue()).isNotEqualTo(first);
-		});
-	}
-
-	@Test
-	void withoutRetryA401ReachesTheCallerAndTheNextCallUsesANewToken() {
-		this.contextRunner.withPropertyValues("dexpace.token-cache.retry-on-unauthorized=false").run((context) -> {
-			WebClient client = ReactiveTokenCacheContexts.webClient(context);
-			ReactiveTokenCache cache = context.getBean(ReactiveTokenCache.class);
-			ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			String first = cache.get(systemKey()).block(WAIT).tokenValue();
-			this.idp.revoke(first);
-			assertThatExceptionOfType(WebClientResponseException.Unauthorized.class)
-				.isThrownBy(() -> ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT));
-			assertThat(cache.get(systemKey()).block(WAIT)).isNull();
-			ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			assertThat(this.idp.tokenRequests()).isEqualTo(2);
-			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
-		});
-	}
-
-	@Test
-	void aForbiddenResponseDeletesNothing() {
-		this.contextRunner.run((context) -> {
-			WebClient client = ReactiveTokenCacheContexts.webClient(context);
-			ReactiveTokenCache cache = context.getBean(ReactiveTokenCache.class);
-			ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			String first = cache.get(systemKey()).block(WAIT).tokenValue();
-			this.idp.apiStatus(403);
-			assertThatExceptionOfType(WebClientResponseException.Forbidden.class)
-				.isThrownBy(() -> ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT));
-			this.idp.apiStatus(0);
-			ReactiveTokenCacheContexts.callApi(client, this.idp).block(WAIT);
-			assertThat(this.idp.tokenRequests()).isEqualTo(1);
-			assertThat(cache.get(systemKey()).block(WAIT).tokenValue()).isEqualTo(first);
 		});
 	}
 

@@ -6,19 +6,18 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.dexpace.tokencache.oauth2.TokenEndpointBackoff;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.MovableClock;
-import dev.dexpace.tokencache.test.ObservabilityContexts;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
-import dev.dexpace.tokencache.test.TokenCacheContexts;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.security.oauth2.client.ClientAuthorizationException;
 import org.springframework.security.oauth2.core.OAuth2AuthorizationException;
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -26,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * A known sequence of calls through the real auto-configuration (Boot's meter registry
  * and observation registry, a real token endpoint and API) leaves exactly the expected
- * counts, and no meter carries a token.
+ * counts, and no meter carries a token: the same counts for {@code RestClient} calls in a
+ * non-reactive application and {@code WebClient} calls in a reactive one.
  */
 class TokenCacheMetricsIT {
 
@@ -43,31 +43,32 @@ class TokenCacheMetricsIT {
 		this.idp.close();
 	}
 
-	@Test
-	void countsHitsMissesTokenRequestsA401AndAnEvictionBySizeExactly() {
-		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp))
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void countsHitsMissesTokenRequestsA401AndAnEvictionBySizeExactly(Facade facade) {
+		facade.runner(this.idp)
+			.withObservability()
 			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 			.withPropertyValues("dexpace.token-cache.max-system-tokens=1")
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				RestClient client = TokenCacheContexts.restClient(context);
 
 				// 1. the identity provider fails: a miss and a failed token request
 				this.idp.failTokenRequests(1);
 				assertThatExceptionOfType(ClientAuthorizationException.class)
-					.isThrownBy(() -> ObservabilityContexts.call(client, this.idp, "api"));
+					.isThrownBy(() -> facade.call(context, this.idp, "api"));
 				this.backoffClock.advance(Duration.ofMinutes(1));
 				// 2. a miss and a token request, then two hits
-				ObservabilityContexts.call(client, this.idp, "api");
-				ObservabilityContexts.call(client, this.idp, "api");
-				ObservabilityContexts.call(client, this.idp, "api");
+				facade.call(context, this.idp, "api");
+				facade.call(context, this.idp, "api");
+				facade.call(context, this.idp, "api");
 				assertThat(this.idp.issuedTokens()).hasSize(1);
 				// 3. the API rejects the cached token: a hit, a 401, then a miss and a new token
 				this.idp.revoke(this.idp.issuedTokens().iterator().next());
-				ObservabilityContexts.call(client, this.idp, "api");
+				facade.call(context, this.idp, "api");
 				// 4. another registration fills the one-entry system tier: a miss, a token
 				// request and one eviction by size
-				ObservabilityContexts.call(client, this.idp, "other");
+				facade.call(context, this.idp, "other");
 				assertThat(this.idp.tokenRequests()).isEqualTo(4);
 
 				assertThat(count(registry, "dexpace.token.cache.lookups", "tier", "system", "result", "hit")).isEqualTo(3);
@@ -107,18 +108,19 @@ class TokenCacheMetricsIT {
 			});
 	}
 
-	@Test
-	void countsTokenRequestsSkippedDuringABackoffAndTheEndpointsInBackoff() {
-		ObservabilityContexts.withObservability(TokenCacheContexts.runner(this.idp))
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void countsTokenRequestsSkippedDuringABackoffAndTheEndpointsInBackoff(Facade facade) {
+		facade.runner(this.idp)
+			.withObservability()
 			.withBean(TokenEndpointBackoff.class, () -> new TokenEndpointBackoff(this.backoffClock))
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				RestClient client = TokenCacheContexts.restClient(context);
 				assertThat(registry.get(TokenEndpointBackoffMeterBinder.ENDPOINTS_IN_BACKOFF).gauge().value()).isZero();
 				this.idp.failTokenRequests(1, 503, Map.of("Retry-After", "30"));
 				for (int i = 0; i < 3; i++) {
 					assertThatExceptionOfType(OAuth2AuthorizationException.class)
-						.isThrownBy(() -> ObservabilityContexts.call(client, this.idp, "api"));
+						.isThrownBy(() -> facade.call(context, this.idp, "api"));
 				}
 				assertThat(this.idp.tokenRequests()).isOne();
 				assertThat(count(registry, TokenCacheMetrics.SKIPPED_REQUESTS, "tier", "system", "reason", "busy"))
@@ -130,7 +132,7 @@ class TokenCacheMetricsIT {
 					.isEqualTo(1);
 				this.backoffClock.advance(Duration.ofSeconds(30));
 				assertThat(registry.get(TokenEndpointBackoffMeterBinder.ENDPOINTS_IN_BACKOFF).gauge().value()).isZero();
-				ObservabilityContexts.call(client, this.idp, "api");
+				facade.call(context, this.idp, "api");
 				assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			});
 	}

@@ -1,5 +1,6 @@
 package dev.dexpace.tokencache.redis;
 
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
 
@@ -27,11 +28,29 @@ final class RedisContexts {
 	static ApplicationContextRunner runner(TestIdentityProvider idp, int port) {
 		return TokenCacheContexts.runner(idp)
 			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
-			.withPropertyValues("dexpace.token-cache.type=redis", "spring.data.redis.host=127.0.0.1",
-					"spring.data.redis.port=" + port,
-					// On 2 busy cores a healthy Redis can take longer than the 200 ms
-					// default; tests of timeouts and outages set their own.
-					"dexpace.token-cache.redis.timeout=5s");
+			.withPropertyValues(properties(port));
+	}
+
+	/**
+	 * A context runner of a façade on a standalone Redis: a non-reactive application with
+	 * the blocking Redis cache, or a reactive web application with the reactive one.
+	 * @param facade the façade
+	 * @param idp the identity provider
+	 * @param port the Redis port
+	 * @return the runner
+	 */
+	static Facade.Runner runner(Facade facade, TestIdentityProvider idp, int port) {
+		return facade.runner(idp)
+			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
+			.withPropertyValues(properties(port));
+	}
+
+	private static String[] properties(int port) {
+		return new String[] { "dexpace.token-cache.type=redis", "spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + port,
+				// On 2 busy cores a healthy Redis can take longer than the 200 ms
+				// default; tests of timeouts and outages set their own.
+				"dexpace.token-cache.redis.timeout=5s" };
 	}
 
 	/**

@@ -4,69 +4,74 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.TestIdentityProvider.Shape;
 import dev.dexpace.tokencache.test.TokenCacheContexts;
-import org.junit.jupiter.api.Test;
-
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.web.client.RestClient;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Application instances sharing one Redis: a token fetched by one is used by the others,
  * a 401 seen by one retires the token for all, and the TTL in Redis never outlives the
- * token's real life minus the buffer.
+ * token's real life minus the buffer. The same for a fleet of {@code RestClient}
+ * applications and a fleet of WebFlux applications with {@code WebClient}
+ * ({@link ReactiveRedisFleetIT} mixes the two in one fleet).
  */
 class RedisFleetIT extends RedisProcessTests {
 
-	@Test
-	void aSecondInstanceUsesTheTokenTheFirstFetchedAndA401RetiresItForBoth() {
-		ApplicationContextRunner runner = RedisContexts.runner(this.idp, redis.port());
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aSecondInstanceUsesTheTokenTheFirstFetchedAndA401RetiresItForBoth(Facade facade) {
+		Facade.Runner runner = RedisContexts.runner(facade, this.idp, redis.port());
 		runner.run((a) -> runner.run((b) -> {
-			RestClient clientA = TokenCacheContexts.restClient(a);
-			RestClient clientB = TokenCacheContexts.restClient(b);
-			RedisContexts.callApi(clientA, this.idp);
+			facade.callApi(a, this.idp);
 			assertThat(this.idp.tokenRequests()).isOne();
-			RedisContexts.callApi(clientB, this.idp);
+			facade.callApi(b, this.idp);
 			assertThat(this.idp.tokenRequests()).as("token requests after B's first call").isOne();
 
 			String first = this.idp.issuedTokens().iterator().next();
 			this.idp.revoke(first);
 			// B is rejected, deletes the token in Redis, fetches a new one and retries.
-			RedisContexts.callApi(clientB, this.idp);
+			facade.callApi(b, this.idp);
 			assertThat(this.idp.tokenRequests()).isEqualTo(2);
 			// A never sends the revoked token again: it finds B's new token in Redis.
-			RedisContexts.callApi(clientA, this.idp);
-			RedisContexts.callApi(clientA, this.idp);
+			facade.callApi(a, this.idp);
+			facade.callApi(a, this.idp);
 			assertThat(this.idp.tokenRequests()).as("token requests in total").isEqualTo(2);
 			assertThat(this.idp.revokedTokensReceived()).containsExactly(first);
 			assertThat(this.raw.keys()).hasSize(1);
 		}));
 	}
 
-	@Test
-	void theTtlOfATokenWithExpiresInIsItsLifetimeMinusTheBuffer() {
-		assertTtl(Shape.EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(10));
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void theTtlOfATokenWithExpiresInIsItsLifetimeMinusTheBuffer(Facade facade) {
+		assertTtl(facade, Shape.EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(10));
 	}
 
-	@Test
-	void theTtlOfAJwtWithoutExpiresInFollowsItsExpClaim() {
-		assertTtl(Shape.JWT_WITHOUT_EXPIRES_IN, Duration.ofMinutes(4), Duration.ofMinutes(4));
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void theTtlOfAJwtWithoutExpiresInFollowsItsExpClaim(Facade facade) {
+		assertTtl(facade, Shape.JWT_WITHOUT_EXPIRES_IN, Duration.ofMinutes(4), Duration.ofMinutes(4));
 	}
 
-	@Test
-	void theTtlOfATokenWithoutLifetimeFollowsTheFallbackTtl() {
-		assertTtl(Shape.OPAQUE_WITHOUT_EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(3));
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void theTtlOfATokenWithoutLifetimeFollowsTheFallbackTtl(Facade facade) {
+		assertTtl(facade, Shape.OPAQUE_WITHOUT_EXPIRES_IN, Duration.ofMinutes(10), Duration.ofMinutes(3));
 	}
 
-	private void assertTtl(Shape shape, Duration issuedLifetime, Duration expectedLifetime) {
+	private void assertTtl(Facade facade, Shape shape, Duration issuedLifetime, Duration expectedLifetime) {
 		this.idp.shape(shape).lifetime(issuedLifetime);
 		Duration buffer = Duration.ofSeconds(45);
-		RedisContexts.runner(this.idp, redis.port())
+		RedisContexts.runner(facade, this.idp, redis.port())
 			.withPropertyValues("dexpace.token-cache.expiry-buffer=45s", "dexpace.token-cache.fallback-ttl=3m")
 			.run((context) -> {
-				RedisContexts.callApi(TokenCacheContexts.restClient(context), this.idp);
+				facade.callApi(context, this.idp);
+				// The keys of the blocking cache, which a reactive application has too, are
+				// the keys of the reactive one.
 				RedisTokenCache cache = context.getBean(RedisTokenCache.class);
 				String redisKey = cache.redisKey(TokenKey.system("api", TokenCacheContexts.clientDigest(this.idp),
 						List.of("api.read", "api.write"), null));

@@ -8,25 +8,27 @@ import dev.dexpace.tokencache.actuate.TokenCacheEndpoint;
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint.EntryDescriptor;
 import dev.dexpace.tokencache.actuate.TokenCacheEndpoint.TokenCacheDescriptor;
 import dev.dexpace.tokencache.autoconfigure.TokenCacheHealthAutoConfiguration;
-import dev.dexpace.tokencache.test.ObservabilityContexts;
+import dev.dexpace.tokencache.metrics.RedisTokenCacheMeterBinder;
+import dev.dexpace.tokencache.test.Facade;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
-import dev.dexpace.tokencache.test.TokenCacheContexts;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Health, metrics and the endpoint of the Redis cache, on a real {@code redis-server}
- * process that is killed and started again.
+ * process that is killed and started again, for a non-reactive application with
+ * {@code RestClient} and a WebFlux application with {@code WebClient} alike: each shows
+ * the cache that serves its calls (the blocking or the reactive one), never an idle one.
  */
 class RedisObservabilityIT {
 
@@ -40,20 +42,57 @@ class RedisObservabilityIT {
 		this.idp.close();
 	}
 
-	private ApplicationContextRunner runner() {
-		return ObservabilityContexts.withObservability(RedisContexts.runner(this.idp, this.redis.port()))
+	private Facade.Runner runner(Facade facade) {
+		return RedisContexts.runner(facade, this.idp, this.redis.port())
+			.withObservability()
 			.withConfiguration(AutoConfigurations.of(TokenCacheHealthAutoConfiguration.class));
 	}
 
-	@Test
-	void healthGoesDownWithRedisAndUpAgainThroughDegraded() {
-		runner().withPropertyValues("dexpace.token-cache.redis.timeout=200ms",
-				"dexpace.token-cache.redis.failure-threshold=1", "dexpace.token-cache.redis.open-duration=1s")
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void metricsHealthAndEndpointShowTheCacheThatServesTheCalls(Facade facade) {
+		runner(facade)
+			.withPropertyValues("dexpace.token-cache.redis.timeout=2s", "dexpace.token-cache.redis.failure-threshold=1",
+					"dexpace.token-cache.redis.open-duration=1h")
+			.run((context) -> {
+				// A reactive application has a blocking cache too (for blocking callers); its
+				// calls go through the reactive one.
+				assertThat(context.getBeansOfType(ReactiveRedisTokenCache.class))
+					.hasSize((facade == Facade.WEB_CLIENT) ? 1 : 0);
+				assertThat(context.getBeansOfType(RedisTokenCache.class)).hasSize(1);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				RedisTokenCacheHealthIndicator health = context.getBean(RedisTokenCacheHealthIndicator.class);
+				facade.callApi(context, this.idp);
+				facade.callApi(context, this.idp);
+				assertThat(this.idp.tokenRequests()).as("the second call is served from Redis").isEqualTo(1);
+				assertThat(context.getBean(TokenCacheEndpoint.class).tokenCache().entries())
+					.extracting(EntryDescriptor::registration)
+					.containsExactly("api");
+				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+
+				this.redis.kill();
+				facade.callApi(context, this.idp);
+
+				assertThat(this.idp.tokenRequests()).as("a miss while Redis is down").isEqualTo(2);
+				assertThat(circuitOpen(registry)).as("the circuit of the cache that served the call").isEqualTo(1);
+				assertThat(registry.get("dexpace.token.cache.errors").tag("operation", "get").counter().count())
+					.isEqualTo(1);
+				Health down = health.health();
+				assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+				assertThat(down.getDetails()).containsEntry("circuit", "open").containsEntry("failures", 1L);
+			});
+	}
+
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void healthGoesDownWithRedisAndUpAgainThroughDegraded(Facade facade) {
+		runner(facade)
+			.withPropertyValues("dexpace.token-cache.redis.timeout=200ms", "dexpace.token-cache.redis.failure-threshold=1",
+					"dexpace.token-cache.redis.open-duration=1s")
 			.run((context) -> {
 				RedisTokenCacheHealthIndicator health = context.getBean(RedisTokenCacheHealthIndicator.class);
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				RestClient client = TokenCacheContexts.restClient(context);
-				ObservabilityContexts.call(client, this.idp, "api");
+				facade.callApi(context, this.idp);
 				assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 				assertThat(health.health().getDetails()).containsEntry("circuit", "closed");
 				assertThat(circuitOpen(registry)).isZero();
@@ -62,10 +101,10 @@ class RedisObservabilityIT {
 				await().atMost(Duration.ofSeconds(30))
 					.untilAsserted(() -> assertThat(health.health().getStatus()).isEqualTo(Status.DOWN));
 				// A cached call fails soft and opens the circuit (threshold 1).
-				ObservabilityContexts.call(client, this.idp, "api");
+				facade.callApi(context, this.idp);
 				assertThat(circuitOpen(registry)).isOne();
 				assertThat(registry.get("dexpace.token.cache.errors").tag("operation", "get").counter().count())
-					.isPositive();
+					.isOne();
 				assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
 
 				this.redis.start();
@@ -76,21 +115,20 @@ class RedisObservabilityIT {
 				assertThat(health.health().getDetails()).containsEntry("circuit", "open");
 
 				await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-					ObservabilityContexts.call(client, this.idp, "api");
+					facade.callApi(context, this.idp);
 					assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 				});
 				assertThat(circuitOpen(registry)).isZero();
 			});
 	}
 
-	@Test
-	void endpointListsRedisEntriesWithoutTokenValuesAndItsDeleteForcesANewToken() {
-		runner().run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void endpointListsRedisEntriesWithoutTokenValuesAndItsDeleteForcesANewToken(Facade facade) {
+		runner(facade).run((context) -> {
 			TokenCacheEndpoint endpoint = context.getBean(TokenCacheEndpoint.class);
-			RedisTokenCache cache = context.getBean(RedisTokenCache.class);
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
 
 			TokenCacheDescriptor descriptor = endpoint.tokenCache();
 			assertThat(descriptor.entries()).extracting(EntryDescriptor::registration).containsExactly("api", "other");
@@ -107,25 +145,28 @@ class RedisObservabilityIT {
 			assertThat(this.idp.issuedTokens()).hasSize(2).allSatisfy((token) -> assertThat(json).doesNotContain(token));
 
 			assertThat(endpoint.deleteRegistration("api").deleted()).isOne();
-			ObservabilityContexts.call(client, this.idp, "api");
-			ObservabilityContexts.call(client, this.idp, "other");
+			facade.call(context, this.idp, "api");
+			facade.call(context, this.idp, "other");
 			assertThat(this.idp.tokenRequests()).isEqualTo(3);
 			assertThat(endpoint.deleteAll().deleted()).isEqualTo(2);
-			assertThat(cache.entries()).isEmpty();
-			ObservabilityContexts.call(client, this.idp, "api");
+			assertThat(endpoint.tokenCache().entries()).isEmpty();
+			try (RawRedis raw = new RawRedis(this.redis.port())) {
+				assertThat(raw.keys()).noneMatch((key) -> key.startsWith("dexpace:token-cache:system:"));
+			}
+			facade.call(context, this.idp, "api");
 			assertThat(this.idp.tokenRequests()).isEqualTo(4);
 		});
 	}
 
-	@Test
-	void aCorruptValueCountsAsACorruptInvalidation() {
-		runner().run((context) -> {
-			RestClient client = TokenCacheContexts.restClient(context);
-			ObservabilityContexts.call(client, this.idp, "api");
+	@ParameterizedTest
+	@EnumSource(Facade.class)
+	void aCorruptValueCountsAsACorruptInvalidation(Facade facade) {
+		runner(facade).run((context) -> {
+			facade.callApi(context, this.idp);
 			try (RawRedis raw = new RawRedis(this.redis.port())) {
 				raw.set(raw.keys().get(0), "not a token".getBytes(StandardCharsets.UTF_8));
 			}
-			ObservabilityContexts.call(client, this.idp, "api");
+			facade.callApi(context, this.idp);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			assertThat(registry.get("dexpace.token.cache.invalidations")
 				.tags("tier", "system", "cause", "corrupt")
@@ -139,7 +180,7 @@ class RedisObservabilityIT {
 	}
 
 	private static double circuitOpen(MeterRegistry registry) {
-		return registry.get("dexpace.token.cache.redis.circuit.open").gauge().value();
+		return registry.get(RedisTokenCacheMeterBinder.CIRCUIT_OPEN).gauge().value();
 	}
 
 }

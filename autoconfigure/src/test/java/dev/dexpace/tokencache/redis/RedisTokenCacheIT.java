@@ -12,22 +12,30 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCacheEntry;
 import dev.dexpace.tokencache.TokenKey;
+import dev.dexpace.tokencache.redis.RedisCaches.Cache;
+import dev.dexpace.tokencache.redis.RedisCaches.Kind;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link RedisTokenCache} against a real {@code redis-server}: what lands in Redis, the
- * TTL, the conditional delete under a race, corrupt and foreign values, encryption at rest
- * and {@code clear()}.
+ * {@link RedisTokenCache} and {@link ReactiveRedisTokenCache} alike against a real
+ * {@code redis-server}: what lands in Redis, the TTL, the conditional delete under a race,
+ * corrupt and foreign values, encryption at rest and {@code clear()}. Deleting a
+ * registration is the blocking cache's (the actuator endpoint's); what one kind reads of
+ * the other's values, and the reactive cache's own outage and bulk cases, are in
+ * {@link ReactiveRedisTokenCacheIT}.
  */
 class RedisTokenCacheIT {
 
@@ -35,6 +43,9 @@ class RedisTokenCacheIT {
 
 	private static final byte[] ENCRYPTION_KEY = Base64.getDecoder()
 		.decode("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=");
+
+	private static final Consumer<RedisCacheBuilder<?>> DEFAULTS = (builder) -> {
+	};
 
 	private static RedisProcess redis;
 
@@ -67,10 +78,11 @@ class RedisTokenCacheIT {
 		this.raw.close();
 	}
 
-	@Test
-	void aTokenPutByOneInstanceIsReadByAnother() {
-		RedisTokenCache a = this.caches.create();
-		RedisTokenCache b = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aTokenPutByOneInstanceIsReadByAnother(Kind kind) {
+		Cache a = this.caches.create(kind, DEFAULTS);
+		Cache b = this.caches.create(kind, DEFAULTS);
 		CachedToken token = token("opaque-1", Duration.ofMinutes(10));
 		a.put(this.key, token);
 		CachedToken read = b.get(this.key);
@@ -84,9 +96,10 @@ class RedisTokenCacheIT {
 		assertThat(a.redisKey(this.key)).startsWith("dexpace:token-cache:system:api:");
 	}
 
-	@Test
-	void theTtlIsTheRemainingLifetimeMinusTheBuffer() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void theTtlIsTheRemainingLifetimeMinusTheBuffer(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		Instant before = Instant.now();
 		CachedToken token = token("opaque-ttl", Duration.ofMinutes(10));
 		cache.put(this.key, token);
@@ -95,27 +108,30 @@ class RedisTokenCacheIT {
 			.isLessThanOrEqualTo(Duration.between(before, token.expiresAt()).minusSeconds(30).toMillis());
 	}
 
-	@Test
-	void aTokenWithNoLifetimeLeftAfterTheBufferIsNotWritten() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aTokenWithNoLifetimeLeftAfterTheBufferIsNotWritten(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		cache.put(this.key, token("opaque-short", Duration.ofSeconds(20)));
 		cache.put(TokenKey.system("other", CLIENT, List.of(), null), token("opaque-expired", Duration.ofSeconds(-5)));
 		assertThat(this.raw.keys()).isEmpty();
 	}
 
-	@Test
-	void aValueThatOutlivesTheBufferOnTheReadersClockIsAMiss() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aValueThatOutlivesTheBufferOnTheReadersClockIsAMiss(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.expiryBuffer(Duration.ofSeconds(30)));
 		String redisKey = cache.redisKey(this.key);
 		// Written by an instance whose clock runs behind: Redis would keep it for a minute.
 		this.raw.set(redisKey, new TokenValueCodec(null).encode(redisKey, token("opaque-skew", Duration.ofSeconds(10))));
 		assertThat(cache.get(this.key)).isNull();
 	}
 
-	@Test
-	void aConditionalDeleteRemovesTheRejectedTokenForEveryInstance() {
-		RedisTokenCache a = this.caches.create();
-		RedisTokenCache b = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aConditionalDeleteRemovesTheRejectedTokenForEveryInstance(Kind kind) {
+		Cache a = this.caches.create(kind, DEFAULTS);
+		Cache b = this.caches.create(kind, DEFAULTS);
 		CachedToken token = token("opaque-rejected", Duration.ofMinutes(10));
 		a.put(this.key, token);
 		b.delete(this.key, rejected("opaque-rejected"));
@@ -123,19 +139,21 @@ class RedisTokenCacheIT {
 		assertThat(this.raw.keys()).isEmpty();
 	}
 
-	@Test
-	void aConditionalDeleteForAnOldTokenNeverRemovesANewerOne() {
-		RedisTokenCache a = this.caches.create();
-		RedisTokenCache b = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aConditionalDeleteForAnOldTokenNeverRemovesANewerOne(Kind kind) {
+		Cache a = this.caches.create(kind, DEFAULTS);
+		Cache b = this.caches.create(kind, DEFAULTS);
 		a.put(this.key, token("opaque-new", Duration.ofMinutes(10)));
 		b.delete(this.key, rejected("opaque-old"));
 		assertThat(a.get(this.key)).extracting(CachedToken::tokenValue).isEqualTo("opaque-new");
 	}
 
-	@Test
-	void aConditionalDeleteRacingAWriteOfANewerTokenNeverRemovesIt() throws Exception {
-		RedisTokenCache deleter = this.caches.create();
-		RedisTokenCache writer = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aConditionalDeleteRacingAWriteOfANewerTokenNeverRemovesIt(Kind kind) throws Exception {
+		Cache deleter = this.caches.create(kind, DEFAULTS);
+		Cache writer = this.caches.create(kind, DEFAULTS);
 		ExecutorService threads = Executors.newFixedThreadPool(2);
 		try {
 			for (int i = 0; i < 200; i++) {
@@ -160,21 +178,23 @@ class RedisTokenCacheIT {
 		finally {
 			threads.shutdownNow();
 		}
-		assertThat(deleter.failures()).isZero();
+		assertThat(deleter.status().failures()).isZero();
 	}
 
-	@Test
-	void anUnconditionalDeleteRemovesTheKey() {
-		RedisTokenCache cache = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void anUnconditionalDeleteRemovesTheKey(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
 		cache.put(this.key, token("opaque-1", Duration.ofMinutes(10)));
 		cache.delete(this.key);
 		cache.delete(this.key);
 		assertThat(this.raw.keys()).isEmpty();
 	}
 
-	@Test
-	void foreignAndCorruptValuesAreMissesThatAreDeletedAndCounted() {
-		RedisTokenCache cache = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void foreignAndCorruptValuesAreMissesThatAreDeletedAndCounted(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
 		TokenKey foreign = TokenKey.system("foreign", CLIENT, List.of(), null);
 		TokenKey truncated = TokenKey.system("truncated", CLIENT, List.of(), null);
 		this.raw.set(cache.redisKey(foreign), "hello".getBytes(StandardCharsets.UTF_8));
@@ -183,37 +203,40 @@ class RedisTokenCacheIT {
 		this.raw.set(cache.redisKey(truncated), java.util.Arrays.copyOf(valid, valid.length - 3));
 		assertThat(cache.get(foreign)).isNull();
 		assertThat(cache.get(truncated)).isNull();
-		assertThat(cache.corruptValues()).isEqualTo(2);
+		assertThat(cache.status().corruptValues()).isEqualTo(2);
 		assertThat(this.raw.keys()).isEmpty();
-		assertThat(cache.failures()).isZero();
+		assertThat(cache.status().failures()).isZero();
 	}
 
-	@Test
-	void aValueFromAFutureVersionIsAMissLeftToItsTtl() {
-		RedisTokenCache cache = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aValueFromAFutureVersionIsAMissLeftToItsTtl(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
 		String redisKey = cache.redisKey(this.key);
 		this.raw.set(redisKey, new byte[] { TokenValueCodec.MAGIC, TokenValueCodec.VERSION + 1, 0, 42, 42 });
 		assertThat(cache.get(this.key)).isNull();
 		assertThat(this.raw.exists(redisKey)).isTrue();
-		assertThat(cache.corruptValues()).isZero();
+		assertThat(cache.status().corruptValues()).isZero();
 	}
 
-	@Test
-	void aTamperedCiphertextIsAMissThatIsDeleted() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aTamperedCiphertextIsAMissThatIsDeleted(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		cache.put(this.key, token("opaque-sealed", Duration.ofMinutes(10)));
 		String redisKey = cache.redisKey(this.key);
 		byte[] value = this.raw.get(redisKey);
 		value[value.length - 20] ^= 1;
 		this.raw.set(redisKey, value);
 		assertThat(cache.get(this.key)).isNull();
-		assertThat(cache.corruptValues()).isOne();
+		assertThat(cache.status().corruptValues()).isOne();
 		assertThat(this.raw.exists(redisKey)).isFalse();
 	}
 
-	@Test
-	void aSealedValueCopiedToAnotherKeyDoesNotOpen() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aSealedValueCopiedToAnotherKeyDoesNotOpen(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		TokenKey other = TokenKey.system("other", CLIENT, List.of("api.read"), null);
 		cache.put(this.key, token("opaque-sealed", Duration.ofMinutes(10)));
 		this.raw.set(cache.redisKey(other), this.raw.get(cache.redisKey(this.key)));
@@ -221,21 +244,23 @@ class RedisTokenCacheIT {
 		assertThat(cache.get(this.key)).extracting(CachedToken::tokenValue).isEqualTo("opaque-sealed");
 	}
 
-	@Test
-	void withEncryptionOnAPlainValueIsNeverServedButLeftToItsTtl() {
-		RedisTokenCache plain = this.caches.create();
-		RedisTokenCache sealed = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void withEncryptionOnAPlainValueIsNeverServedButLeftToItsTtl(Kind kind) {
+		Cache plain = this.caches.create(kind, DEFAULTS);
+		Cache sealed = this.caches.create(kind, (builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		plain.put(this.key, token("opaque-injected", Duration.ofMinutes(10)));
 		assertThat(sealed.get(this.key)).isNull();
 		// It may be the value of an instance that has not turned encryption on yet.
 		assertThat(this.raw.keys()).containsExactly(sealed.redisKey(this.key));
-		assertThat(sealed.corruptValues()).isZero();
-		assertThat(sealed.unreadableValues()).isOne();
+		assertThat(sealed.status().corruptValues()).isZero();
+		assertThat(sealed.status().unreadableValues()).isOne();
 	}
 
-	@Test
-	void withEncryptionOnNoTokenValueAppearsInAnyRedisValue() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.encryptionKey(ENCRYPTION_KEY));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void withEncryptionOnNoTokenValueAppearsInAnyRedisValue(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.encryptionKey(ENCRYPTION_KEY));
 		List<String> tokens = List.of("opaque-secret-1", "opaque-secret-2", "opaque-secret-3");
 		for (int i = 0; i < tokens.size(); i++) {
 			cache.put(TokenKey.user("exchange", CLIENT, "subject-" + i, List.of("api.read"), null),
@@ -254,18 +279,20 @@ class RedisTokenCacheIT {
 		}
 	}
 
-	@Test
-	void withEncryptionOffTheTokenIsStoredPlain() {
-		RedisTokenCache cache = this.caches.create();
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void withEncryptionOffTheTokenIsStoredPlain(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
 		cache.put(this.key, token("opaque-visible", Duration.ofMinutes(10)));
 		String value = new String(this.raw.get(cache.redisKey(this.key)), StandardCharsets.ISO_8859_1);
 		assertThat(value).contains("opaque-visible");
 	}
 
-	@Test
-	void clearRemovesEveryKeyUnderThePrefixAndNothingElse() {
-		RedisTokenCache cache = this.caches.create();
-		RedisTokenCache otherPrefix = this.caches.create((builder) -> builder.keyPrefix("other-app:"));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void clearRemovesEveryKeyUnderThePrefixAndNothingElse(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
+		Cache otherPrefix = this.caches.create(kind, (builder) -> builder.keyPrefix("other-app:"));
 		for (int i = 0; i < 1_200; i++) {
 			cache.put(TokenKey.system("api-" + i, CLIENT,
 					List.of(), null), token("opaque-" + i, Duration.ofMinutes(10)));
@@ -276,9 +303,10 @@ class RedisTokenCacheIT {
 		assertThat(this.raw.keys()).containsExactlyInAnyOrder("unrelated", otherPrefix.redisKey(this.key));
 	}
 
-	@Test
-	void aPrefixWithGlobCharactersMatchesOnlyItself() {
-		RedisTokenCache cache = this.caches.create((builder) -> builder.keyPrefix("app[1]*:"));
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aPrefixWithGlobCharactersMatchesOnlyItself(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.keyPrefix("app[1]*:"));
 		cache.put(this.key, token("opaque-1", Duration.ofMinutes(10)));
 		this.raw.set("app1x:unrelated", "value".getBytes(StandardCharsets.UTF_8));
 		cache.clear();
@@ -312,6 +340,40 @@ class RedisTokenCacheIT {
 			assertThat(cache.deleteRegistration(registration)).as("tokens of %s deleted", registration).isOne();
 		}
 		assertThat(cache.entries()).extracting(TokenCacheEntry::registrationId).containsOnly("a", "ab", "b");
+	}
+
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void putGetAndDeleteRoundTrip(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
+		CachedToken token = token("one", Duration.ofMinutes(10));
+		cache.put(this.key, token);
+		assertThat(cache.get(this.key)).isEqualTo(token);
+		cache.delete(this.key);
+		assertThat(cache.get(this.key)).isNull();
+		assertThat(cache.status().failures()).isZero();
+	}
+
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aConditionalDeleteRemovesOnlyTheRejectedToken(Kind kind) {
+		Cache cache = this.caches.create(kind, DEFAULTS);
+		CachedToken current = token("current", Duration.ofMinutes(10));
+		cache.put(this.key, current);
+		cache.delete(this.key, token("older", Duration.ofMinutes(10)));
+		assertThat(cache.get(this.key)).isEqualTo(current);
+		cache.delete(this.key, current);
+		assertThat(cache.get(this.key)).isNull();
+	}
+
+	@ParameterizedTest
+	@EnumSource(Kind.class)
+	void aCorruptSealedValueIsAMissAndIsDeleted(Kind kind) {
+		Cache cache = this.caches.create(kind, (builder) -> builder.encryptionKey(ENCRYPTION_KEY));
+		this.raw.set(cache.redisKey(this.key), "not a token".getBytes(StandardCharsets.UTF_8));
+		assertThat(cache.get(this.key)).isNull();
+		assertThat(cache.status().corruptValues()).isOne();
+		assertThat(this.raw.get(cache.redisKey(this.key))).isNull();
 	}
 
 	private static CachedToken token(String value, Duration lifetime) {

@@ -21,6 +21,25 @@ import org.springframework.web.client.RestClient;
  */
 public final class ObservabilityContexts {
 
+	/**
+	 * Spring Boot's metrics, observation and endpoint auto-configuration, and ours.
+	 */
+	static final AutoConfigurations OBSERVABILITY_CONFIGURATIONS = AutoConfigurations.of(MetricsAutoConfiguration.class,
+			CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+			ObservationAutoConfiguration.class, EndpointAutoConfiguration.class,
+			TokenCacheMetricsAutoConfiguration.class, TokenCacheObservationAutoConfiguration.class,
+			TokenCacheEndpointAutoConfiguration.class);
+
+	/**
+	 * The exposed {@code tokencache} endpoint and the second registration {@code other}.
+	 */
+	static final String[] OBSERVABILITY_PROPERTIES = { "management.endpoints.web.exposure.include=tokencache",
+			"spring.security.oauth2.client.registration.other.client-id=other-app",
+			"spring.security.oauth2.client.registration.other.client-secret=other-secret",
+			"spring.security.oauth2.client.registration.other.authorization-grant-type=client_credentials",
+			"spring.security.oauth2.client.registration.other.scope=other.read",
+			"spring.security.oauth2.client.registration.other.provider=idp" };
+
 	private ObservabilityContexts() {
 	}
 
@@ -31,17 +50,8 @@ public final class ObservabilityContexts {
 	 */
 	public static ApplicationContextRunner withObservability(ApplicationContextRunner runner) {
 		return runner
-			.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
-					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
-					ObservationAutoConfiguration.class, EndpointAutoConfiguration.class,
-					TokenCacheMetricsAutoConfiguration.class, TokenCacheObservationAutoConfiguration.class,
-					TokenCacheEndpointAutoConfiguration.class))
-			.withPropertyValues("management.endpoints.web.exposure.include=tokencache",
-					"spring.security.oauth2.client.registration.other.client-id=other-app",
-					"spring.security.oauth2.client.registration.other.client-secret=other-secret",
-					"spring.security.oauth2.client.registration.other.authorization-grant-type=client_credentials",
-					"spring.security.oauth2.client.registration.other.scope=other.read",
-					"spring.security.oauth2.client.registration.other.provider=idp");
+			.withConfiguration(OBSERVABILITY_CONFIGURATIONS)
+			.withPropertyValues(OBSERVABILITY_PROPERTIES);
 	}
 
 	/**

@@ -29,6 +29,9 @@ import java.util.function.Supplier;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+
 /**
  * A real HTTP identity provider and resource server for tests, on a loopback port: the
  * token endpoint ({@code POST /token}) issues tokens in a configurable shape and counts
@@ -156,6 +159,23 @@ public final class TestIdentityProvider implements AutoCloseable {
 
 	public String tokenUri() {
 		return baseUrl() + "/token";
+	}
+
+	/**
+	 * A registration of client {@code app} (secret {@code app-secret}) for scope
+	 * {@code api.read} at this token endpoint, for tests that build a manager by hand.
+	 * @param registrationId the registration id
+	 * @param grantType the grant type
+	 * @return the registration
+	 */
+	public ClientRegistration registration(String registrationId, AuthorizationGrantType grantType) {
+		return ClientRegistration.withRegistrationId(registrationId)
+			.clientId("app")
+			.clientSecret("app-secret")
+			.authorizationGrantType(grantType)
+			.scope("api.read")
+			.tokenUri(tokenUri())
+			.build();
 	}
 
 	public String apiUri() {
