@@ -277,12 +277,16 @@ final class CachingCore implements AutoCloseable {
 	 * Record a token request that failed.
 	 * @param request the request
 	 * @param failure what it threw
-	 * @return how long the token endpoint asked every caller to wait, to share with the
-	 * fleet, or {@code null}
+	 * @return the wait the token endpoint asked every caller for, to publish to the
+	 * fleet's backoff store, or {@code null}
 	 */
-	@Nullable Duration tokenRequestFailed(TokenRequest request, Throwable failure) {
+	@Nullable Busy tokenRequestFailed(TokenRequest request, Throwable failure) {
 		String tokenUri = tokenUri(request);
-		return (tokenUri != null) ? this.backoff.failed(tokenUri, request.key(), failure) : null;
+		if (tokenUri == null) {
+			return null;
+		}
+		Duration announced = this.backoff.failed(tokenUri, request.key(), failure);
+		return (announced != null) ? new Busy(tokenUri, announced) : null;
 	}
 
 	/**
@@ -350,6 +354,15 @@ final class CachingCore implements AutoCloseable {
 	@Override
 	public void close() {
 		this.refresher.close();
+	}
+
+	/**
+	 * A token endpoint that asked every caller to wait.
+	 *
+	 * @param tokenUri the token endpoint
+	 * @param announced how long it asked for
+	 */
+	record Busy(String tokenUri, Duration announced) {
 	}
 
 }

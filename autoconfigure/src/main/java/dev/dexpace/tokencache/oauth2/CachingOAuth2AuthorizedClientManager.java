@@ -394,11 +394,10 @@ public final class CachingOAuth2AuthorizedClientManager
 			client = this.core.observations().observe(request.key(), () -> manager.authorize(delegated));
 		}
 		catch (RuntimeException ex) {
-			Duration announced = this.core.tokenRequestFailed(request, ex);
+			CachingCore.Busy busy = this.core.tokenRequestFailed(request, ex);
 			TokenEndpointBackoffStore store = this.backoffStore;
-			String tokenUri = CachingCore.tokenUri(request);
-			if (announced != null && store != null && tokenUri != null) {
-				guarded("backoff", () -> store.publishBusy(tokenUri, announced));
+			if (busy != null && store != null) {
+				guarded("backoff", () -> store.publishBusy(busy.tokenUri(), busy.announced()));
 			}
 			throw ex;
 		}

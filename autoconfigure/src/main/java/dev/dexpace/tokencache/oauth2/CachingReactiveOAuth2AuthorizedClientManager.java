@@ -406,13 +406,12 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 		return observed(request.key(), Mono.defer(() -> manager.authorize(delegated)))
 			.doOnNext((client) -> this.core.tokenRequestSucceeded(request))
 			.onErrorResume((ex) -> {
-				Duration announced = this.core.tokenRequestFailed(request, ex);
+				CachingCore.Busy busy = this.core.tokenRequestFailed(request, ex);
 				ReactiveTokenEndpointBackoffStore store = this.backoffStore;
-				String tokenUri = CachingCore.tokenUri(request);
-				if (announced == null || store == null || tokenUri == null) {
+				if (busy == null || store == null) {
 					return Mono.error(ex);
 				}
-				return guarded("backoff", () -> store.publishBusy(tokenUri, announced)).then(Mono.error(ex));
+				return guarded("backoff", () -> store.publishBusy(busy.tokenUri(), busy.announced())).then(Mono.error(ex));
 			});
 	}
 
