@@ -75,6 +75,14 @@ abstract class DecoratingPostProcessor implements DestructionAwareBeanPostProces
 		AutoCloseable decorator = decorate(bean);
 		// Destroyed with the bean, when the context closes or the bean's scope ends.
 		this.decorators.put(bean, decorator);
+		if (isScoped(beanName)) {
+			// Decorated when its scope first asks, after the registrars handed listeners and
+			// the observation registry to the singletons: hand them to this one too.
+			this.beanFactory.getBeanProvider(TokenCacheListenerRegistrar.class)
+				.ifAvailable((registrar) -> registrar.register(decorator));
+			this.beanFactory.getBeanProvider(TokenRequestObservationRegistrar.class)
+				.ifAvailable((registrar) -> registrar.register(decorator));
+		}
 		return decorator;
 	}
 
@@ -93,6 +101,15 @@ abstract class DecoratingPostProcessor implements DestructionAwareBeanPostProces
 			catch (Exception ex) {
 				throw new IllegalStateException("Could not close the decorator of bean '" + beanName + "'", ex);
 			}
+		}
+	}
+
+	private boolean isScoped(String beanName) {
+		try {
+			return this.beanFactory.containsBean(beanName) && !this.beanFactory.isSingleton(beanName);
+		}
+		catch (BeansException ex) {
+			return false;
 		}
 	}
 

@@ -36,16 +36,28 @@ final class TokenRequestObservationRegistrar implements SmartInitializingSinglet
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		for (CachingOAuth2AuthorizedClientManager manager : this.beanFactory
-			.getBeansOfType(CachingOAuth2AuthorizedClientManager.class, false, false)
-			.values()) {
-			manager.setObservationRegistry(this.registry);
+		this.beanFactory.getBeansOfType(CachingOAuth2AuthorizedClientManager.class, false, false)
+			.values()
+			.forEach(this::register);
+		if (REACTOR) {
+			this.beanFactory.getBeansOfType(Reactive.TYPE, false, false).values().forEach(this::register);
+		}
+	}
+
+	/**
+	 * Hand the registry and convention to a caching manager built after all singletons,
+	 * such as the decorator of a request- or session-scoped manager.
+	 * @param manager the manager; anything else is left alone
+	 */
+	void register(Object manager) {
+		if (manager instanceof CachingOAuth2AuthorizedClientManager blocking) {
+			blocking.setObservationRegistry(this.registry);
 			if (this.convention != null) {
-				manager.setObservationConvention(this.convention);
+				blocking.setObservationConvention(this.convention);
 			}
 		}
-		if (REACTOR) {
-			Reactive.register(this.beanFactory, this.registry, this.convention);
+		else if (REACTOR) {
+			Reactive.register(manager, this.registry, this.convention);
 		}
 	}
 
@@ -54,14 +66,14 @@ final class TokenRequestObservationRegistrar implements SmartInitializingSinglet
 	 */
 	private static final class Reactive {
 
-		static void register(ListableBeanFactory beanFactory, ObservationRegistry registry,
+		static final Class<?> TYPE = CachingReactiveOAuth2AuthorizedClientManager.class;
+
+		static void register(Object manager, ObservationRegistry registry,
 				@Nullable TokenRequestObservationConvention convention) {
-			for (CachingReactiveOAuth2AuthorizedClientManager manager : beanFactory
-				.getBeansOfType(CachingReactiveOAuth2AuthorizedClientManager.class, false, false)
-				.values()) {
-				manager.setObservationRegistry(registry);
+			if (manager instanceof CachingReactiveOAuth2AuthorizedClientManager reactive) {
+				reactive.setObservationRegistry(registry);
 				if (convention != null) {
-					manager.setObservationConvention(convention);
+					reactive.setObservationConvention(convention);
 				}
 			}
 		}
