@@ -61,12 +61,33 @@ final class DPoPNonces {
 
 	private static String origin(URI uri) {
 		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(Locale.ROOT) : "";
-		String host = (uri.getHost() != null) ? uri.getHost().toLowerCase(Locale.ROOT) : "";
+		String host = uri.getHost();
 		int port = uri.getPort();
+		String authority = uri.getRawAuthority();
+		if (host == null && authority != null) {
+			// A host name URI does not parse (an underscore, as in container names) leaves
+			// no host: the authority, without user info, names the server.
+			host = authority.substring(authority.lastIndexOf('@') + 1);
+			int colon = host.lastIndexOf(':');
+			if (colon > host.lastIndexOf(']')) {
+				port = port(host.substring(colon + 1));
+				host = host.substring(0, colon);
+			}
+		}
+		host = (host != null) ? host.toLowerCase(Locale.ROOT) : "";
 		if (port == -1) {
 			port = "https".equals(scheme) ? 443 : 80;
 		}
 		return scheme + "://" + host + ':' + port;
+	}
+
+	private static int port(String port) {
+		try {
+			return Integer.parseInt(port);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
 	}
 
 }
