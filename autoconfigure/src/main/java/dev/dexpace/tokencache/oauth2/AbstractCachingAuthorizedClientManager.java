@@ -17,13 +17,19 @@ import org.jspecify.annotations.Nullable;
  * The configuration and state the blocking and the reactive caching manager share: their
  * delegates, their cache and key resolver, and the {@link CachingCore} that decides for
  * both. A subclass adds only its control flow.
+ * <p>
+ * Public only so that its setters and getters keep their types in the public managers'
+ * API (a package-private base would expose them as {@code Object} to reflection and
+ * other JVM languages); sealed to the two managers, nothing else extends it.
  *
  * @param <D> the type of the delegate manager
  * @param <C> the type of the token cache
  * @param <L> the type of the fleet's fetch lock
  * @param <S> the type of the fleet's backoff store
  */
-abstract class AbstractCachingAuthorizedClientManager<D, C, L, S> implements TokenCacheListenerAware, AutoCloseable {
+public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
+		implements TokenCacheListenerAware, AutoCloseable
+		permits CachingOAuth2AuthorizedClientManager, CachingReactiveOAuth2AuthorizedClientManager {
 
 	final D delegate;
 
