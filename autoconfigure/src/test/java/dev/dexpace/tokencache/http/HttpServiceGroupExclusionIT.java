@@ -4,24 +4,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.dexpace.tokencache.autoconfigure.ReactiveTokenCacheAutoConfiguration;
 import dev.dexpace.tokencache.test.TestIdentityProvider;
-import dev.dexpace.tokencache.test.TokenCacheContexts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Mono;
 
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.http.client.autoconfigure.imperative.ImperativeHttpClientAutoConfiguration;
-import org.springframework.boot.http.client.autoconfigure.reactive.ReactiveHttpClientAutoConfiguration;
-import org.springframework.boot.http.client.autoconfigure.service.HttpServiceClientPropertiesAutoConfiguration;
-import org.springframework.boot.restclient.autoconfigure.service.HttpServiceClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
-import org.springframework.boot.webclient.autoconfigure.service.ReactiveHttpServiceClientAutoConfiguration;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -63,11 +54,8 @@ class HttpServiceGroupExclusionIT {
 
 	private final ClientScenarios.Lookups lookups = new ClientScenarios.Lookups();
 
-	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
-		.withConfiguration(AutoConfigurations.of(HttpServiceClientPropertiesAutoConfiguration.class,
-				ImperativeHttpClientAutoConfiguration.class, HttpServiceClientAutoConfiguration.class,
-				ReactiveHttpClientAutoConfiguration.class, WebClientAutoConfiguration.class,
-				ReactiveHttpServiceClientAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class))
+	private final ApplicationContextRunner contextRunner = HttpServiceClientTokenCacheIT
+		.httpServiceClientRunner(this.idp)
 		.withPropertyValues(baseUrl("served"), baseUrl("stock"), baseUrl("reactive-served"),
 				baseUrl("reactive-stock"),
 				"dexpace.token-cache.http-service.excluded-groups=stock,reactive-stock")
