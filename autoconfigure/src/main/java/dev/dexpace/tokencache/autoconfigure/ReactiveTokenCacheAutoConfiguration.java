@@ -121,8 +121,9 @@ public final class ReactiveTokenCacheAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		TokenCacheWebClientHttpServiceGroupConfigurer tokenCacheWebClientHttpServiceGroupConfigurer(
-				TokenCacheExchangeFilterFunction filter) {
-			return new TokenCacheWebClientHttpServiceGroupConfigurer(filter);
+				TokenCacheExchangeFilterFunction filter, TokenCacheProperties properties) {
+			return new TokenCacheWebClientHttpServiceGroupConfigurer(filter,
+					properties.getHttpService().getExcludedGroups());
 		}
 
 	}

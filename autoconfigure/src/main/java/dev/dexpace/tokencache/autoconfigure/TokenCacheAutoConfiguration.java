@@ -32,6 +32,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.security.oauth2.client.OAuth2AuthorizedClientManager;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.service.registry.HttpServiceProxyRegistry;
 
 /**
  * Auto-configuration of the token cache: a {@link TokenCache} chosen by
@@ -87,6 +88,15 @@ public final class TokenCacheAutoConfiguration {
 	@ConditionalOnMissingBean
 	TokenEndpointBackoff tokenEndpointBackoff() {
 		return new TokenEndpointBackoff(Clock.systemUTC());
+	}
+
+	/**
+	 * Warns of excluded HTTP service groups the application does not have.
+	 */
+	@Bean
+	ExcludedHttpServiceGroupsCheck tokenCacheExcludedHttpServiceGroupsCheck(TokenCacheProperties properties,
+			ObjectProvider<HttpServiceProxyRegistry> registries) {
+		return new ExcludedHttpServiceGroupsCheck(properties.getHttpService().getExcludedGroups(), registries);
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -152,8 +162,9 @@ public final class TokenCacheAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		TokenCacheRestClientHttpServiceGroupConfigurer tokenCacheRestClientHttpServiceGroupConfigurer(
-				TokenCacheClientHttpRequestInterceptor interceptor) {
-			return new TokenCacheRestClientHttpServiceGroupConfigurer(interceptor);
+				TokenCacheClientHttpRequestInterceptor interceptor, TokenCacheProperties properties) {
+			return new TokenCacheRestClientHttpServiceGroupConfigurer(interceptor,
+					properties.getHttpService().getExcludedGroups());
 		}
 
 	}

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
@@ -104,6 +106,11 @@ public class TokenCacheProperties implements InitializingBean {
 	 */
 	private final Redis redis = new Redis();
 
+	/**
+	 * Settings of HTTP service clients (@ImportHttpServices groups).
+	 */
+	private final HttpService httpService = new HttpService();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -184,6 +191,10 @@ public class TokenCacheProperties implements InitializingBean {
 		return this.redis;
 	}
 
+	public HttpService getHttpService() {
+		return this.httpService;
+	}
+
 	/**
 	 * Fail start-up on a value the cache cannot work with, naming the property.
 	 */
@@ -258,6 +269,28 @@ public class TokenCacheProperties implements InitializingBean {
 
 	private static <T> @Nullable T as(Object cache, Class<T> type) {
 		return type.isInstance(cache) ? type.cast(cache) : null;
+	}
+
+	/**
+	 * Settings of HTTP service clients.
+	 */
+	public static final class HttpService {
+
+		/**
+		 * Names of HTTP service groups the token cache leaves alone, as they would be
+		 * without it: Spring Security's OAuth2 group configurer, if the application
+		 * declares one, authorizes their requests, or nothing does.
+		 */
+		private Set<String> excludedGroups = new LinkedHashSet<>();
+
+		public Set<String> getExcludedGroups() {
+			return this.excludedGroups;
+		}
+
+		public void setExcludedGroups(Set<String> excludedGroups) {
+			this.excludedGroups = excludedGroups;
+		}
+
 	}
 
 	/**

@@ -1,6 +1,8 @@
 package dev.dexpace.tokencache.http;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.springframework.core.Ordered;
@@ -23,6 +25,11 @@ import org.springframework.web.client.support.RestClientHttpServiceGroupConfigur
  * that a call looks its token up once and gets the cache's 401 handling. It runs last
  * ({@link Ordered#LOWEST_PRECEDENCE}, and after the application's own configurers, which
  * are registered first), so that it sees what the others added.
+ * <p>
+ * An excluded group is left as it would be without the token cache: this configurer
+ * registers no processor there, leaves Spring Security's interceptor on, and takes off
+ * the {@link TokenCacheClientHttpRequestInterceptor} that Spring Boot's
+ * {@code RestClientCustomizer} support gave the group's client.
  *
  * @since 0.1.0
  */
@@ -35,7 +42,18 @@ public final class TokenCacheRestClientHttpServiceGroupConfigurer
 	 * @param interceptor the interceptor every group's client gets
 	 */
 	public TokenCacheRestClientHttpServiceGroupConfigurer(TokenCacheClientHttpRequestInterceptor interceptor) {
-		super(interceptor);
+		this(interceptor, Set.of());
+	}
+
+	/**
+	 * Create a configurer that leaves some groups alone.
+	 * @param interceptor the interceptor every other group's client gets
+	 * @param excludedGroups names of the groups left as they would be without the token
+	 * cache
+	 * @since 0.1.0
+	 */
+	public TokenCacheRestClientHttpServiceGroupConfigurer(TokenCacheClientHttpRequestInterceptor interceptor, Collection<String> excludedGroups) {
+		super(interceptor, excludedGroups);
 	}
 
 	@Override

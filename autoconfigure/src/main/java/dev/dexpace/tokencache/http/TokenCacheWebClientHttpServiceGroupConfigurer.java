@@ -1,6 +1,8 @@
 package dev.dexpace.tokencache.http;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.springframework.security.oauth2.client.annotation.ClientRegistrationId;
@@ -18,7 +20,8 @@ import org.springframework.web.reactive.function.client.support.WebClientHttpSer
  * {@link OAuth2WebClientHttpServiceGroupConfigurer} adds
  * ({@link ServerOAuth2AuthorizedClientExchangeFilterFunction},
  * {@code ServletOAuth2AuthorizedClientExchangeFilterFunction}) are taken off, so that a
- * call looks its token up once and gets the cache's 401 handling.
+ * call looks its token up once and gets the cache's 401 handling. An excluded group is
+ * left as it would be without the token cache, as with {@code RestClient} groups.
  *
  * @since 0.1.0
  */
@@ -31,7 +34,18 @@ public final class TokenCacheWebClientHttpServiceGroupConfigurer
 	 * @param filter the filter every group's client gets
 	 */
 	public TokenCacheWebClientHttpServiceGroupConfigurer(TokenCacheExchangeFilterFunction filter) {
-		super(filter);
+		this(filter, Set.of());
+	}
+
+	/**
+	 * Create a configurer that leaves some groups alone.
+	 * @param filter the filter every other group's client gets
+	 * @param excludedGroups names of the groups left as they would be without the token
+	 * cache
+	 * @since 0.1.0
+	 */
+	public TokenCacheWebClientHttpServiceGroupConfigurer(TokenCacheExchangeFilterFunction filter, Collection<String> excludedGroups) {
+		super(filter, excludedGroups);
 	}
 
 	@Override

@@ -42,15 +42,25 @@ class HttpServiceClientTokenCacheIT {
 
 	private final ClientScenarios.Lookups lookups = new ClientScenarios.Lookups();
 
-	private final ApplicationContextRunner contextRunner = TokenCacheContexts.runner(this.idp)
-		.withConfiguration(AutoConfigurations.of(HttpServiceClientPropertiesAutoConfiguration.class,
-				ImperativeHttpClientAutoConfiguration.class, HttpServiceClientAutoConfiguration.class,
-				ReactiveHttpClientAutoConfiguration.class, WebClientAutoConfiguration.class,
-				ReactiveHttpServiceClientAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class))
+	private final ApplicationContextRunner contextRunner = httpServiceClientRunner(this.idp)
 		.withPropertyValues("spring.http.serviceclient.blocking.base-url=" + this.idp.baseUrl(),
 				"spring.http.serviceclient.reactive.base-url=" + this.idp.baseUrl())
 		.withBean(ClientScenarios.Lookups.class, () -> this.lookups)
 		.withUserConfiguration(HttpServices.class);
+
+	/**
+	 * A runner with Boot's HTTP service client auto-configuration for {@code RestClient}
+	 * and {@code WebClient} groups, and ours, blocking and reactive.
+	 * @param idp the identity provider
+	 * @return the runner
+	 */
+	static ApplicationContextRunner httpServiceClientRunner(TestIdentityProvider idp) {
+		return TokenCacheContexts.runner(idp)
+			.withConfiguration(AutoConfigurations.of(HttpServiceClientPropertiesAutoConfiguration.class,
+					ImperativeHttpClientAutoConfiguration.class, HttpServiceClientAutoConfiguration.class,
+					ReactiveHttpClientAutoConfiguration.class, WebClientAutoConfiguration.class,
+					ReactiveHttpServiceClientAutoConfiguration.class, ReactiveTokenCacheAutoConfiguration.class));
+	}
 
 	@AfterEach
 	void stopIdentityProvider() {
