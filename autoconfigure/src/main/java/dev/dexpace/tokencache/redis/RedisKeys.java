@@ -158,6 +158,16 @@ final class RedisKeys {
 	}
 
 	/**
+	 * Return a SCAN {@code MATCH} pattern for the token keys of one kind, of every
+	 * registration (fetch leases sit under {@code lock:} and do not match).
+	 * @param kind the kind
+	 * @return the pattern
+	 */
+	String pattern(TokenKind kind) {
+		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':') + '*';
+	}
+
+	/**
 	 * Return a SCAN {@code MATCH} pattern for every key under the prefix, with the glob
 	 * characters of the prefix escaped.
 	 * @return the pattern

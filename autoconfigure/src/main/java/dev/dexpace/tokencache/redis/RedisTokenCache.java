@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.ToLongBiFunction;
 
 import dev.dexpace.tokencache.CachedToken;
 import dev.dexpace.tokencache.TokenCache;
@@ -314,25 +315,26 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 
 	/**
 	 * Remove the keys of one registration (or everything under our prefix, fetch leases
-	 * included) with {@code SCAN} and {@code UNLINK}, counting the tokens removed by the
-	 * kind their key names carry: no value is read.
+	 * included) with {@code SCAN} and {@code UNLINK}, one kind of token at a time, counting
+	 * what {@code UNLINK} answers it removed: no value is read, and a key that {@code SCAN}
+	 * returns twice (it may, while Redis resizes its table) is counted once.
 	 */
 	@Override
 	public Map<TokenKind, Long> remove(@Nullable String registrationId) {
 		invalidateNear(NearCache.ALL);
 		Map<TokenKind, Long> removed = new EnumMap<>(TokenKind.class);
-		List<String> patterns = (registrationId != null)
-				? List.of(this.keys.pattern(TokenKind.SYSTEM, registrationId),
-						this.keys.pattern(TokenKind.USER, registrationId))
-				: List.of(this.keys.pattern());
 		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			for (String pattern : patterns) {
-				scan(connection, pattern, (conn, keys) -> unlinkAll(conn, keys, (redisKey) -> {
-					RedisKeys.Parsed parsed = this.keys.parse(redisKey);
-					if (parsed != null) {
-						removed.merge(parsed.kind(), 1L, Long::sum);
-					}
-				}));
+			for (TokenKind kind : TokenKind.values()) {
+				String pattern = (registrationId != null) ? this.keys.pattern(kind, registrationId)
+						: this.keys.pattern(kind);
+				long count = count(connection, pattern, RedisTokenCache::unlinkAll);
+				if (count > 0) {
+					removed.put(kind, count);
+				}
+			}
+			if (registrationId == null) {
+				// Fetch leases and whatever else sits under the prefix.
+				count(connection, this.keys.pattern(), RedisTokenCache::unlinkAll);
 			}
 		}
 		publishInvalidation(NearCache.ALL);
@@ -341,17 +343,29 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 
 	private static void scan(RedisConnection connection, String pattern,
 			BiConsumer<RedisConnection, Cursor<byte[]>> action) {
+		count(connection, pattern, (conn, cursor) -> {
+			action.accept(conn, cursor);
+			return 0;
+		});
+	}
+
+	/**
+	 * Run an action on the scan of a pattern, on every master of a cluster.
+	 * @return the sum of what the action answers
+	 */
+	private static long count(RedisConnection connection, String pattern,
+			ToLongBiFunction<RedisConnection, Cursor<byte[]>> action) {
 		ScanOptions options = ScanOptions.scanOptions().match(pattern).count(SCAN_BATCH).build();
 		if (connection instanceof RedisClusterConnection cluster) {
+			long total = 0;
 			for (RedisClusterNode node : cluster.clusterGetNodes()) {
 				if (node.isMaster()) {
-					action.accept(connection, cluster.scan(node, options));
+					total += action.applyAsLong(connection, cluster.scan(node, options));
 				}
 			}
+			return total;
 		}
-		else {
-			action.accept(connection, connection.keyCommands().scan(options));
-		}
+		return action.applyAsLong(connection, connection.keyCommands().scan(options));
 	}
 
 	private static void forEach(Cursor<byte[]> cursor, Consumer<String> action) {
@@ -362,30 +376,42 @@ public final class RedisTokenCache extends AbstractRedisTokenCache
 		}
 	}
 
-	private static void unlinkAll(RedisConnection connection, Cursor<byte[]> cursor, Consumer<String> removed) {
+	/**
+	 * Unlink every key of a scan in batches.
+	 * @return how many keys {@code UNLINK} removed
+	 */
+	private static long unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
+		long removed = 0;
 		try (cursor) {
 			List<byte[]> batch = new ArrayList<>(SCAN_BATCH);
 			while (cursor.hasNext()) {
-				byte[] key = cursor.next();
-				batch.add(key);
-				removed.accept(new String(key, StandardCharsets.UTF_8));
+				batch.add(cursor.next());
 				if (batch.size() == SCAN_BATCH) {
-					unlink(connection, batch);
+					removed += unlink(connection, batch);
 				}
 			}
-			unlink(connection, batch);
+			removed += unlink(connection, batch);
 		}
+		return removed;
 	}
 
-	private static void unlink(RedisConnection connection, List<byte[]> batch) {
+	private static long unlink(RedisConnection connection, List<byte[]> batch) {
+		long removed = 0;
 		if (connection instanceof RedisClusterConnection) {
 			// Keys of one node may still sit in different slots: one key per command.
-			batch.forEach((key) -> connection.keyCommands().unlink(key));
+			for (byte[] key : batch) {
+				removed += count(connection.keyCommands().unlink(key));
+			}
 		}
 		else if (!batch.isEmpty()) {
-			connection.keyCommands().unlink(batch.toArray(new byte[0][]));
+			removed = count(connection.keyCommands().unlink(batch.toArray(new byte[0][])));
 		}
 		batch.clear();
+		return removed;
+	}
+
+	private static long count(@Nullable Long reply) {
+		return (reply != null) ? reply : 0;
 	}
 
 	private void compareAndDelete(String redisKey, byte[] expected) {
