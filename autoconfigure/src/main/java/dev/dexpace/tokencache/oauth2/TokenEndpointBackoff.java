@@ -60,7 +60,8 @@ public final class TokenEndpointBackoff {
 	static final long MAX_BACKOFF_MILLIS = 30_000;
 
 	/**
-	 * A bound on scopes held at once, in case a key resolver mints many keys.
+	 * A bound on keys in backoff at once, in case a key resolver mints many keys (endpoints
+	 * and clients are not bounded: they are as many as the registrations).
 	 */
 	static final int MAX_SCOPES = 4096;
 
@@ -140,7 +141,9 @@ public final class TokenEndpointBackoff {
 					: new ClientScope(tokenUri, key.clientDigest());
 		}
 		boolean healing = !TokenRequestErrors.isPermanent(failure);
-		if (!this.states.containsKey(scope) && this.states.size() >= MAX_SCOPES) {
+		// Only keys are capped: endpoints and clients are as many as the registrations, and
+		// an outage must be recorded however many keys are in backoff.
+		if (scope instanceof TokenKey && !this.states.containsKey(scope) && this.states.size() >= MAX_SCOPES) {
 			this.states.values().removeIf((state) -> now >= state.untilMillis());
 			if (this.states.size() >= MAX_SCOPES) {
 				return (retryAfter > 0) ? Duration.ofMillis(retryAfter) : null;

@@ -94,6 +94,19 @@ class TokenEndpointBackoffTests {
 	}
 
 	@Test
+	void anOutageIsRecordedWhenEveryPlaceIsTakenByKeysInBackoff() {
+		for (int i = 0; i < TokenEndpointBackoff.MAX_SCOPES; i++) {
+			this.backoff.failed(IDP, TokenKey.system("api", CLIENT, List.of("scope-" + i), null),
+					oauth2("invalid_scope"));
+		}
+		this.backoff.failed(IDP, OTHER_CLIENT, oauth2("invalid_client"));
+		assertThat(this.backoff.check(IDP, OTHER_CLIENT)).as("the client is off").isNotNull();
+		assertThat(this.backoff.check(IDP, WRITE)).as("another client of the endpoint is not").isNull();
+		this.backoff.failed(OTHER_IDP, READ, oauth2("temporarily_unavailable"));
+		assertThat(this.backoff.check(OTHER_IDP, WRITE)).as("every key of the other endpoint is off").isNotNull();
+	}
+
+	@Test
 	void anErrorThatIsNotTheIdentityProvidersStartsNoBackoff() {
 		this.backoff.failed(IDP, READ, new IllegalArgumentException("servletRequest cannot be null"));
 		assertThat(this.backoff.check(IDP, READ)).isNull();
