@@ -60,8 +60,10 @@ public final class TokenEndpointBackoff {
 	static final long MAX_BACKOFF_MILLIS = 30_000;
 
 	/**
-	 * A bound on keys in backoff at once, in case a key resolver mints many keys (endpoints
-	 * and clients are not bounded: they are as many as the registrations).
+	 * A bound on keys in backoff at once, in case a key resolver mints many keys, and a
+	 * bound of its own on endpoints and clients, which are as many as the registrations
+	 * unless a repository builds registrations per tenant or a key resolver mints client
+	 * digests. Each kind has its own, so that keys never take the places of an outage.
 	 */
 	static final int MAX_SCOPES = 4096;
 
@@ -141,11 +143,11 @@ public final class TokenEndpointBackoff {
 					: new ClientScope(tokenUri, key.clientDigest());
 		}
 		boolean healing = !TokenRequestErrors.isPermanent(failure);
-		// Only keys are capped: endpoints and clients are as many as the registrations, and
-		// an outage must be recorded however many keys are in backoff.
-		if (scope instanceof TokenKey && !this.states.containsKey(scope) && this.states.size() >= MAX_SCOPES) {
+		// Keys on one side, endpoints and clients on the other, are bounded each: an outage is
+		// recorded however many keys are in backoff.
+		if (this.states.size() >= MAX_SCOPES && !this.states.containsKey(scope) && held(scope) >= MAX_SCOPES) {
 			this.states.values().removeIf((state) -> now >= state.untilMillis());
-			if (this.states.size() >= MAX_SCOPES) {
+			if (held(scope) >= MAX_SCOPES) {
 				return (retryAfter > 0) ? Duration.ofMillis(retryAfter) : null;
 			}
 		}
@@ -160,6 +162,15 @@ public final class TokenEndpointBackoff {
 			return new State(now + wait, attempt, failure, retryAfter > 0);
 		});
 		return (retryAfter > 0) ? Duration.ofMillis(retryAfter) : null;
+	}
+
+	/**
+	 * Return how many scopes of the kind of this one are held: keys, or endpoints and
+	 * clients.
+	 */
+	private long held(Object scope) {
+		boolean key = scope instanceof TokenKey;
+		return this.states.keySet().stream().filter((held) -> (held instanceof TokenKey) == key).count();
 	}
 
 	/**
