@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.dexpace.tokencache.ReactiveTokenCache;
 import dev.dexpace.tokencache.ReactiveTokenEndpointBackoffStore;
@@ -288,7 +289,10 @@ public class TokenCacheProperties implements InitializingBean {
 		}
 
 		public void setExcludedGroups(Set<String> excludedGroups) {
-			this.excludedGroups = excludedGroups;
+			// A trailing comma binds an empty name, which no group has.
+			this.excludedGroups = excludedGroups.stream()
+				.filter((name) -> !name.isBlank())
+				.collect(Collectors.toCollection(LinkedHashSet::new));
 		}
 
 	}

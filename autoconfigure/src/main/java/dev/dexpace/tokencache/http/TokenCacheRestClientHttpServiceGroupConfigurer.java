@@ -52,7 +52,8 @@ public final class TokenCacheRestClientHttpServiceGroupConfigurer
 	 * cache
 	 * @since 0.1.0
 	 */
-	public TokenCacheRestClientHttpServiceGroupConfigurer(TokenCacheClientHttpRequestInterceptor interceptor, Collection<String> excludedGroups) {
+	public TokenCacheRestClientHttpServiceGroupConfigurer(TokenCacheClientHttpRequestInterceptor interceptor,
+			Collection<String> excludedGroups) {
 		super(interceptor, excludedGroups);
 	}
 

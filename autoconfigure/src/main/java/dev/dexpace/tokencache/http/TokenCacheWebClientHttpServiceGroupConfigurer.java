@@ -44,7 +44,8 @@ public final class TokenCacheWebClientHttpServiceGroupConfigurer
 	 * cache
 	 * @since 0.1.0
 	 */
-	public TokenCacheWebClientHttpServiceGroupConfigurer(TokenCacheExchangeFilterFunction filter, Collection<String> excludedGroups) {
+	public TokenCacheWebClientHttpServiceGroupConfigurer(TokenCacheExchangeFilterFunction filter,
+			Collection<String> excludedGroups) {
 		super(filter, excludedGroups);
 	}
 

@@ -159,12 +159,13 @@ final class RedisKeys {
 
 	/**
 	 * Return a SCAN {@code MATCH} pattern for the token keys of one kind, of every
-	 * registration (fetch leases sit under {@code lock:} and do not match).
+	 * registration: a registration id and a digest (fetch leases sit under {@code lock:}
+	 * and do not match).
 	 * @param kind the kind
 	 * @return the pattern
 	 */
 	String pattern(TokenKind kind) {
-		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':') + '*';
+		return escape(this.prefix + kind.name().toLowerCase(Locale.ROOT) + ':') + "*:" + ANY_DIGEST;
 	}
 
 	/**

@@ -59,6 +59,12 @@ class RedisKeysTests {
 	}
 
 	@Test
+	void theScanPatternOfAKindMatchesOnlyKeysWithARegistrationAndADigest() {
+		assertThat(this.keys.pattern(TokenKind.USER)).isEqualTo("dexpace:token-cache:user:*:" + "?".repeat(64));
+		assertThat(new RedisKeys("p*:").pattern(TokenKind.SYSTEM)).isEqualTo("p\\*:system:*:" + "?".repeat(64));
+	}
+
+	@Test
 	void aKeyOfARegistrationWithAColonInItsIdIsParsedBack() {
 		TokenKey key = TokenKey.user("a:b", CLIENT, "subject", List.of(), null);
 		assertThat(this.keys.parse(this.keys.of(key)))
