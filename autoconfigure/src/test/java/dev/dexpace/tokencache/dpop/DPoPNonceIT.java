@@ -203,13 +203,7 @@ class DPoPNonceIT {
 	}
 
 	private int get(RestClient client) {
-		return client.get()
-			.uri(this.server.uri("/api/orders"))
-			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("idp"))
-			.retrieve()
-			.toBodilessEntity()
-			.getStatusCode()
-			.value();
+		return this.server.getOrders(client);
 	}
 
 	private int get(WebClient client) {

@@ -23,6 +23,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
+import org.springframework.web.client.RestClient;
+
 /**
  * An identity provider and a resource server on one JDK HTTP server that both demand a
  * DPoP nonce (RFC 9449 sections 8 and 9), which Spring's do not: a proof without the
@@ -218,6 +221,21 @@ public final class NonceDemandingServer implements AutoCloseable {
 				out.write(bytes);
 			}
 		}
+	}
+
+	/**
+	 * Call {@code GET /api/orders} through a client, for registration {@code idp}.
+	 * @param client the client
+	 * @return the status of the response
+	 */
+	public int getOrders(RestClient client) {
+		return client.get()
+			.uri(uri("/api/orders"))
+			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("idp"))
+			.retrieve()
+			.toBodilessEntity()
+			.getStatusCode()
+			.value();
 	}
 
 	public int tokenRequests() {

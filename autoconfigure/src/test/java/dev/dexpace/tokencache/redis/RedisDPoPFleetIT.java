@@ -30,7 +30,6 @@ import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfigura
 import org.springframework.boot.security.oauth2.client.autoconfigure.OAuth2ClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
-import org.springframework.security.oauth2.client.web.client.RequestAttributeClientRegistrationIdResolver;
 import org.springframework.web.client.RestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -132,14 +131,7 @@ class RedisDPoPFleetIT {
 	}
 
 	private int call(ApplicationContext context) {
-		RestClient client = context.getBean(RestClient.Builder.class).build();
-		return client.get()
-			.uri(this.server.uri("/api/orders"))
-			.attributes(RequestAttributeClientRegistrationIdResolver.clientRegistrationId("idp"))
-			.retrieve()
-			.toBodilessEntity()
-			.getStatusCode()
-			.value();
+		return this.server.getOrders(context.getBean(RestClient.Builder.class).build());
 	}
 
 	private void assertNoPrivateKeyInRedis() throws Exception {
