@@ -131,13 +131,7 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 				if (again == null) {
 					return Mono.just(response);
 				}
-				if (logger.isDebugEnabled()) {
-					logger.debug("Resource server asked registration '" + registrationId
-							+ "' for a DPoP nonce; sending once more with it");
-				}
-				// Same token, new proof; the token was not rejected.
-				return response.releaseBody()
-					.then(next.exchange(ClientRequest.from(authorized(registrationId, request, sent)).body(again).build()))
+				return resend(request, next, registrationId, sent, again, response)
 					.flatMap((retried) -> rejected(request, next, authorizeRequest, sent, retried, recorded, true));
 			}
 			return rejected(request, next, authorizeRequest, sent, response, recorded, false);
@@ -178,19 +172,30 @@ public final class TokenCacheExchangeFilterFunction implements ExchangeFilterFun
 				OAuth2AccessToken token = renewed.getAccessToken();
 				return response.releaseBody()
 					.then(next.exchange(ClientRequest.from(authorized(registrationId, request, token)).body(again).build()))
-					.flatMap((retried) -> {
-						if (!nonceAnswered && this.dpop.nonceChallenged(registrationId, request.url(),
-								retried.statusCode(), retried.headers().asHttpHeaders())) {
-							return retried.releaseBody()
-								.then(next.exchange(
-										ClientRequest.from(authorized(registrationId, request, token)).body(again).build()));
-						}
-						return Mono.just(retried);
-					})
+					// A nonce that changed while the token was replaced is answered here,
+					// unless the call was already sent again for a nonce: at most one retry
+					// of each kind.
+					.flatMap((retried) -> (!nonceAnswered && this.dpop.nonceChallenged(registrationId, request.url(),
+							retried.statusCode(), retried.headers().asHttpHeaders()))
+									? resend(request, next, registrationId, token, again, retried) : Mono.just(retried))
 					.doOnNext((last) -> this.dpop.nonceReceived(registrationId, request.url(),
 							last.headers().asHttpHeaders()));
 			})
 			.switchIfEmpty(Mono.just(response));
+	}
+
+	/**
+	 * Send a call once more with the same token and a proof that carries the nonce the
+	 * resource server just asked for: the token was not rejected.
+	 */
+	private Mono<ClientResponse> resend(ClientRequest request, ExchangeFunction next, String registrationId,
+			OAuth2AccessToken token, BodyInserter<?, ? super ClientHttpRequest> body, ClientResponse challenged) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Resource server asked registration '" + registrationId
+					+ "' for a DPoP nonce; sending once more with it");
+		}
+		return challenged.releaseBody()
+			.then(next.exchange(ClientRequest.from(authorized(registrationId, request, token)).body(body).build()));
 	}
 
 	/**
