@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
  * A store that fails must not fail a call: implementations complete empty and report the
  * failure as a cache error.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public interface ReactiveTokenEndpointBackoffStore {
 

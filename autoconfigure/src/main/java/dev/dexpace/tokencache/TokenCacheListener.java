@@ -44,7 +44,7 @@ public interface TokenCacheListener {
 	 * @param registrationId the client registration id
 	 * @param kind the tier of the key
 	 * @param reason why the token request was skipped
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	default void tokenRequestSkipped(String registrationId, TokenKind kind, SkipReason reason) {
 	}
@@ -125,7 +125,7 @@ public interface TokenCacheListener {
 	/**
 	 * Why a token request was skipped.
 	 *
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	enum SkipReason {
 

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * A store that fails must not fail a call: implementations return {@code null} and
  * report the failure as a cache error.
  *
- * @since 0.2.0
+ * @since 0.1.0
  * @see ReactiveTokenEndpointBackoffStore
  */
 public interface TokenEndpointBackoffStore {

@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * Binds the number of token endpoints the caching managers are backing off from as the
  * gauge {@value #ENDPOINTS_IN_BACKOFF}.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class TokenEndpointBackoffMeterBinder implements MeterBinder {
 

@@ -91,7 +91,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	 * Share the waits token endpoints announce ({@code Retry-After}) with the other
 	 * instances of a fleet, or not at all ({@code null}, the default).
 	 * @param backoffStore the store, usually the shared token cache itself
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setBackoffStore(@Nullable S backoffStore) {
 		this.backoffStore = backoffStore;
@@ -101,7 +101,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	 * Share the backoff from failing token endpoints with other managers, usually every
 	 * manager of the application; by default the manager has one of its own.
 	 * @param backoff the backoff
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setTokenEndpointBackoff(TokenEndpointBackoff backoff) {
 		this.core.setBackoff(backoff);
@@ -113,7 +113,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	 * that needs one, such as Spring Security's {@code DefaultOAuth2AuthorizedClientManager}
 	 * and {@code DefaultReactiveOAuth2AuthorizedClientManager}.
 	 * @param refreshDelegate the manager background refreshes ask; the delegate by default
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setRefreshDelegate(D refreshDelegate) {
 		this.refreshDelegate = refreshDelegate;
@@ -136,7 +136,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	 * {@value DefaultTokenRequestObservationConvention#NAME}.
 	 * {@link ObservationRegistry#NOOP} (the default) observes nothing.
 	 * @param observationRegistry the registry
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setObservationRegistry(ObservationRegistry observationRegistry) {
 		this.core.setObservationRegistry(observationRegistry);
@@ -146,7 +146,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	 * Name and tag token request observations with another convention than
 	 * {@link DefaultTokenRequestObservationConvention}.
 	 * @param observationConvention the convention
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setObservationConvention(TokenRequestObservationConvention observationConvention) {
 		this.core.setObservationConvention(observationConvention);
@@ -165,7 +165,7 @@ public abstract sealed class AbstractCachingAuthorizedClientManager<D, C, L, S>
 	/**
 	 * Return how many token endpoints this manager is backing off from now.
 	 * @return the number of endpoints in backoff
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public int tokenEndpointsInBackoff() {
 		return this.core.backoff().endpointsInBackoff();

@@ -160,7 +160,7 @@ public final class CachingReactiveOAuth2AuthorizedClientManager
 	 * @param registrationId the client registration id
 	 * @param principal the principal
 	 * @return completes when no token is cached for them
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public Mono<Void> invalidate(String registrationId, Authentication principal) {
 		return invalidate(this.registrations.findByRegistrationId(registrationId), principal, this.cache::delete);

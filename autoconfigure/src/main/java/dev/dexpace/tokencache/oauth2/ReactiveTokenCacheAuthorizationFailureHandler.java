@@ -23,7 +23,7 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
  * filter.setAuthorizationFailureHandler(reactiveTokenCacheAuthorizationFailureHandler);
  * </pre>
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class ReactiveTokenCacheAuthorizationFailureHandler implements ReactiveOAuth2AuthorizationFailureHandler {
 

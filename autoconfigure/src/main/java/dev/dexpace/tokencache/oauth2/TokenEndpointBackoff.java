@@ -49,7 +49,7 @@ import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
  * One instance is shared by every caching manager of an application (blocking, reactive,
  * and each request-scoped decorator), so that they all stay off the same endpoint.
  *
- * @since 0.2.0
+ * @since 0.1.0
  */
 public final class TokenEndpointBackoff {
 
